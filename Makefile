@@ -1,0 +1,35 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STORE ?= var/store
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: setup run test bench bench-big demo clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ontosides demo --store $(STORE) --if-empty
+	$(BIN)/ontosides serve --store $(STORE) --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.ingest --triples 1000000
+	$(BIN)/python -m bench.queries --triples 1000000
+	$(BIN)/python -m bench.writes --triples 1000000
+
+bench-big: $(STAMP)
+	$(BIN)/python -m bench.ingest --triples 10000000
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,1 @@
+"""The `ontosides` command line."""

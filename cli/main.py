@@ -1,0 +1,251 @@
+"""`ontosides`: create, fill, check, query, export and serve the knowledge graph."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api.results import results_json
+from services import dataset
+from services.platform import Platform
+from services.settings import Settings
+from store.errors import StoreError, ValidationFailed
+from store.formats import format_named
+from store.port import GraphResult, Rows
+from store.queries import NamedQuery, ParamError, parse_query_file
+
+app = typer.Typer(help="OntoSIDES-KG: the knowledge graph of medical e-assessment.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+import_app = typer.Typer(help="Import a source format (later modules add theirs).", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+err = Console(stderr=True)
+out = Console()
+
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", "-s", help="folder of the embedded store, ':memory:', or a SPARQL server URL "
+                          "[default: $ONTOSIDES_STORE or var/store]")]
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print one clear line and exit non-zero."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def platform_for(store: str | None, need_shapes: bool = True):
+    """Open the platform on a store, turning store errors into one-line messages."""
+    settings = Settings(store=store) if store else Settings()
+    try:
+        platform = Platform.build(settings)
+    except StoreError as exc:
+        fail(str(exc))
+    try:
+        yield platform
+    except ValidationFailed as exc:
+        for v in exc.violations:
+            err.print(f"[red]✗[/] {v.describe()}", highlight=False, soft_wrap=True)
+        fail(f"{len(exc.violations)} violation(s); nothing was written")
+    except (StoreError, ParamError, ValueError, KeyError) as exc:
+        fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
+    finally:
+        platform.store.close()
+
+
+def byte_progress(total: int):
+    """A progress bar in bytes; returns (progress, callback)."""
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
+                   console=err, transient=True, disable=not err.is_terminal)
+    task = bar.add_task("loading", total=total)
+    return bar, lambda done: bar.update(task, completed=done)
+
+
+@app.command()
+def init(store: StoreOpt = None):
+    """Create the store (if needed) and load the ontology into it."""
+    with platform_for(store) as platform:
+        changed = platform.ensure_ontology()
+        out.print(f"store ready at {platform.store.location} "
+                  f"({'ontology loaded' if changed else 'ontology up to date'})")
+
+
+@app.command()
+def load(files: Annotated[list[Path], typer.Argument(help="Turtle, TriG, N-Triples, N-Quads or JSON-LD files")],
+         graph: Annotated[str | None, typer.Option("--graph", "-g", help="target graph IRI (triple formats)")] = None,
+         validate: Annotated[bool, typer.Option(help="validate the loaded graphs; drop them on a violation")] = True,
+         store: StoreOpt = None):
+    """Bulk-load files into named graphs, all or nothing per file."""
+    with platform_for(store) as platform:
+        platform.ensure_ontology()
+        for path in files:
+            if not path.is_file():
+                fail(f"{path}: no such file")
+            bar, callback = byte_progress(path.stat().st_size)
+            with bar:
+                report = dataset.load_file(platform, path, graph, validate, callback)
+            out.print(f"{path.name}: {report.quads} quads into {len(report.graphs)} graph(s)")
+
+
+@app.command()
+def validate(files: Annotated[list[Path] | None, typer.Argument(help="files to check; none: the whole store")] = None,
+             against_store: Annotated[bool, typer.Option(help="take the neighbours' types from the store")] = False,
+             store: StoreOpt = None):
+    """Check files or the store against the shapes; print each violation; exit 1 if any."""
+    with platform_for(store) as platform:
+        violations = []
+        if files:
+            for path in files:
+                if not path.is_file():
+                    fail(f"{path}: no such file")
+                found = dataset.validate_file(platform, path, against_store)
+                violations += found
+                if found:
+                    err.print(f"[bold]{path}[/]: {len(found)} violation(s)")
+        else:
+            violations = dataset.validate_store(platform)
+        for v in violations:
+            err.print(f"[red]✗[/] {v.focus}\n    path: {v.path or '-'}\n    {v.message}"
+                      + (f"\n    value: {v.value}" if v.value else "")
+                      + (f"\n    shape: {v.shape}" if v.shape else ""), highlight=False, soft_wrap=True)
+        if violations:
+            fail(f"{len(violations)} violation(s)")
+        out.print("conforms: no violation")
+
+
+def _resolve_query(platform: Platform, name: str) -> NamedQuery:
+    path = Path(name)
+    if path.suffix == ".rq" and path.is_file():
+        return parse_query_file(path) if _has_summary(path) else NamedQuery(path.stem, "", path.read_text())
+    return platform.queries.get(name)
+
+
+def _has_summary(path: Path) -> bool:
+    return "#+ summary:" in path.read_text(encoding="utf-8")
+
+
+def _cell(term) -> str:
+    return "" if term is None else getattr(term, "value", str(term))
+
+
+@app.command()
+def query(name: Annotated[str, typer.Argument(help="a named query (see `ontosides queries`) or a .rq file")],
+          param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE, repeatable")] = None,
+          format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+          store: StoreOpt = None):
+    """Run a named query or a .rq file and print its results."""
+    if format not in ("table", "csv", "json"):
+        fail("--format is table, csv or json")
+    with platform_for(store) as platform:
+        named = _resolve_query(platform, name)
+        values = {}
+        for item in param or []:
+            key, sep, value = item.partition("=")
+            if not sep:
+                fail(f"--param {item!r}: write NAME=VALUE")
+            values[key] = value
+        bindings = named.bind(values) if named.params or values else {}
+        result = platform.store.execute(named.text, bindings)
+        if isinstance(result, GraphResult):
+            sys.stdout.write("".join(f"{t} .\n" for t in result.triples))
+            return
+        if format == "json":
+            sys.stdout.write(json.dumps(results_json(result), ensure_ascii=False, indent=1) + "\n")
+        elif isinstance(result, bool):
+            out.print("true" if result else "false")
+        elif format == "csv":
+            writer = csv.writer(sys.stdout)
+            writer.writerow(result.variables)
+            for row in result.rows:
+                writer.writerow([_cell(row.get(v)) for v in result.variables])
+        else:
+            _print_table(result)
+
+
+def _print_table(rows: Rows) -> None:
+    table = Table(*rows.variables, show_lines=False)
+    for row in rows.rows:
+        table.add_row(*[_cell(row.get(v)) for v in rows.variables])
+    out.print(table)
+    out.print(f"{len(rows)} row(s)")
+
+
+@app.command()
+def queries():
+    """List the named queries with their parameters."""
+    from store.queries import QueryLibrary
+
+    for q in QueryLibrary().all():
+        params = ", ".join(f"{p.name}:{p.type}" + ("" if p.required else f"={p.default}") for p in q.params)
+        out.print(f"[bold]{q.name}[/]({params})  {q.summary}", highlight=False)
+
+
+@app.command()
+def export(output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write; default stdout")] = None,
+           graph: Annotated[str | None, typer.Option("--graph", "-g", help="export one graph only")] = None,
+           format: Annotated[str, typer.Option("--format", "-f", help="nquads or trig; with --graph also turtle, nt, jsonld, rdfxml")] = "nquads",
+           store: StoreOpt = None):
+    """Export the dataset or one graph."""
+    with platform_for(store) as platform:
+        fmt = format_named(format)
+        if output:
+            with output.open("wb") as f:
+                dataset.export(platform, f, fmt, graph)
+            out.print(f"written {output}")
+        else:
+            dataset.export(platform, sys.stdout.buffer, fmt, graph)
+
+
+@app.command()
+def demo(triples: Annotated[int | None, typer.Option(help="generate about this many triples (default: a small demo)")] = None,
+         if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing if the store already holds data")] = False,
+         store: StoreOpt = None):
+    """Generate synthetic demo data and load it."""
+    from bench.generator import Scale
+
+    with platform_for(store) as platform:
+        if if_empty and dataset.data_graphs(platform):
+            out.print(f"store {platform.store.location} already holds data: demo skipped")
+            platform.ensure_ontology()
+            return
+        scale = Scale.for_triples(triples) if triples else Scale.demo()
+        report = dataset.load_demo(platform, scale)
+        out.print(f"demo data: {report.quads} quads in {len(report.graphs)} graphs at {platform.store.location}")
+
+
+@app.command()
+def serve(host: Annotated[str | None, typer.Option(help="interface [default: 127.0.0.1]")] = None,
+          port: Annotated[int | None, typer.Option(help="port [default: 8000]")] = None,
+          store: StoreOpt = None):
+    """Serve the HTTP API (docs at /docs, SPARQL at /sparql)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings(store=store) if store else Settings()
+    try:
+        application = create_app(settings)
+    except StoreError as exc:
+        fail(str(exc))
+    out.print(f"serving {settings.store} on http://{host or settings.host}:{port or settings.port} (docs: /docs)")
+    uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+def main() -> None:
+    """Console entry point: unexpected errors end in one line (ONTOSIDES_DEBUG=1 shows the traceback)."""
+    try:
+        app()
+    except Exception as exc:  # the last resort: a person gets one line, not a traceback
+        if os.environ.get("ONTOSIDES_DEBUG"):
+            raise
+        err.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Use cases and pure rules, between the API/CLI and the store."""

@@ -1,0 +1,49 @@
+"""The one place that wires settings, store, shapes, writer and named queries together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from services.settings import Settings
+from store.paths import ONTOLOGY_DIR
+from store.port import Store
+from store.queries import QueryLibrary
+from store.validation import ShapeValidator
+from store.writes import GraphWriter
+
+ONTOLOGY_GRAPH = "https://w3id.org/ontosides"
+
+
+@dataclass
+class Platform:
+    """What a request or a command needs: the store and the services around it."""
+
+    settings: Settings
+    store: Store
+    validator: ShapeValidator
+    writer: GraphWriter
+    queries: QueryLibrary
+
+    @classmethod
+    def build(cls, settings: Settings, store: Store | None = None) -> Platform:
+        """Open (or take) the store and load shapes and queries."""
+        store = store if store is not None else settings.open_store()
+        validator = ShapeValidator()
+        return cls(settings, store, validator, GraphWriter(store, validator), QueryLibrary())
+
+    def iri(self, *parts: str) -> str:
+        """A resource IRI under the configured base, e.g. iri('item', 'q12')."""
+        return self.settings.base_iri.rstrip("/") + "/" + "/".join(parts)
+
+    def ensure_ontology(self) -> bool:
+        """Put the ontology in its own graph (so SPARQL users and the shapes see class labels and types)."""
+        graph = ox.NamedNode(ONTOLOGY_GRAPH)
+        text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(ONTOLOGY_DIR.glob("*.ttl")))
+        triples = [q.triple for q in ox.parse(text, ox.RdfFormat.TURTLE)]
+        if self.store.has_graph(graph) and set(self.store.graph_triples(graph)) == set(triples):
+            return False
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
+        self.store.update(f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}}} }}")
+        return True

@@ -1,0 +1,37 @@
+"""Settings, read from the environment (ONTOSIDES_*) by the entry points and passed down."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from store.factory import open_store
+
+
+class Settings(BaseSettings):
+    """Everything an entry point needs to wire the platform together."""
+
+    model_config = SettingsConfigDict(env_prefix="ONTOSIDES_", env_file=".env", extra="ignore")
+
+    store: str = Field("var/store", description="folder of the embedded store, ':memory:', or a SPARQL server URL")
+    query_url: str | None = Field(None, description="remote SPARQL query endpoint, if not <store>/query")
+    update_url: str | None = Field(None, description="remote SPARQL update endpoint, if not <store>/update")
+    gsp_url: str | None = Field(None, description="remote Graph Store endpoint, if not <store>/store")
+    remote_user: str | None = None
+    remote_password: str | None = None
+    remote_token: str | None = None
+    base_iri: str = "https://data.ontosides.fr/"
+    admin_token: str | None = Field(None, description="bearer token of the administrator")
+    user_tokens: dict[str, str] = Field(default_factory=dict,
+                                        description="bearer token → person IRI, for test users until accounts exist")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    query_timeout_s: float = 30.0
+    max_results: int = 100_000
+    max_body_bytes: int = 20 * 1024 * 1024
+
+    def open_store(self):
+        """Open the configured store."""
+        return open_store(self.store, query_url=self.query_url, update_url=self.update_url,
+                          gsp_url=self.gsp_url, user=self.remote_user, password=self.remote_password,
+                          token=self.remote_token, timeout_s=self.query_timeout_s)

@@ -1,0 +1,196 @@
+"""Embedded pyoxigraph adapter: in memory for tests, on disk by default."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from store.errors import ImportFailed, QueryError, QuerySyntaxError, StoreError
+from store.port import GraphResult, Limits, Progress, Rows, Store
+from store.sparql_text import inject_values
+from store.terms import STAGING_PREFIX, SYSTEM_GRAPH
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+IMPORT_STATE = ox.NamedNode("https://w3id.org/ontosides#importInProgress")
+SYSTEM = ox.NamedNode(SYSTEM_GRAPH)
+QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG}
+
+
+class ProgressReader(io.RawIOBase):
+    """A binary file wrapper that reports how many bytes were read."""
+
+    def __init__(self, raw, progress: Progress | None):
+        self._raw = raw
+        self._progress = progress
+        self._read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._raw.readinto(buffer)
+        self._read += n or 0
+        if self._progress and n:
+            self._progress(self._read)
+        return n
+
+
+class OxigraphStore(Store):
+    """A pyoxigraph Store; `path=None` keeps it in memory."""
+
+    def __init__(self, path: Path | str | None = None):
+        try:
+            self._store = ox.Store(str(path)) if path is not None else ox.Store()
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+        self.location = str(path) if path is not None else ":memory:"
+        self.recovered = self._drop_unfinished_imports()
+
+    @property
+    def native(self) -> ox.Store:
+        """The underlying pyoxigraph store (for benchmarks and bulk paths)."""
+        return self._store
+
+    # --- reading -------------------------------------------------------------
+    def execute(self, query: str, bindings: Mapping[str, object] | None = None,
+                limits: Limits | None = None):
+        limits = limits or Limits()
+        deadline = limits.deadline()
+        try:
+            # Parameters go in as a VALUES block on every adapter, so a named query means the same everywhere.
+            text = inject_values(query, bindings)
+            result = self._store.query(text, use_default_graph_as_union=True)
+        except (SyntaxError, ValueError) as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except RuntimeError as exc:
+            raise QueryError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(str(exc)) from exc
+        if isinstance(result, ox.QueryBoolean):
+            return bool(result)
+        if isinstance(result, ox.QuerySolutions):
+            names = [v.value for v in result.variables]
+            rows = []
+            for solution in result:
+                row = {}
+                for name in names:
+                    value = solution[name]
+                    if value is not None:
+                        row[name] = value
+                rows.append(row)
+                if len(rows) % 512 == 0 or limits.max_results is not None:
+                    limits.check(len(rows), deadline)
+            limits.check(len(rows), deadline)
+            return Rows(names, rows)
+        triples = []
+        for triple in result:
+            triples.append(triple)
+            if len(triples) % 512 == 0 or limits.max_results is not None:
+                limits.check(len(triples), deadline)
+        return GraphResult(triples)
+
+    def graph_triples(self, graph: ox.NamedNode) -> list:
+        return [q.triple for q in self._store.quads_for_pattern(None, None, None, graph)]
+
+    def named_graphs(self) -> list[ox.NamedNode]:
+        return [g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)]
+
+    def has_graph(self, graph: ox.NamedNode) -> bool:
+        return next(iter(self._store.quads_for_pattern(None, None, None, graph)), None) is not None
+
+    def types_of(self, resources: Iterable[ox.NamedNode]) -> dict:
+        found: dict = {}
+        for resource in resources:
+            types = {q.object for q in self._store.quads_for_pattern(resource, RDF_TYPE, None)}
+            if types:
+                found[resource] = types
+        return found
+
+    def count(self, graph: ox.NamedNode | None = None) -> int:
+        if graph is None:
+            return len(self._store)
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+
+    def dump(self, output, fmt: ox.RdfFormat, graph: ox.NamedNode | None = None) -> None:
+        if graph is None:
+            self._store.dump(output, fmt)
+        else:
+            self._store.dump(output, fmt, from_graph=graph)
+
+    # --- writing -------------------------------------------------------------
+    def update(self, update: str) -> None:
+        try:
+            self._store.update(update)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(str(exc)) from exc
+
+    def bulk_load(self, path: Path, fmt: ox.RdfFormat, graph: ox.NamedNode | None,
+                  progress: Progress | None = None) -> int:
+        path = Path(path)
+        targets = self._import_targets(path, fmt, graph)
+        busy = [g for g in targets if self.has_graph(g)]
+        if busy:
+            names = ", ".join(g.value for g in busy[:3])
+            raise ImportFailed(f"graph(s) already hold data: {names}; drop them first or load under another graph")
+        before = len(self._store)
+        # The markers make a killed import recoverable: on open, marked graphs are dropped.
+        self._store.extend([ox.Quad(g, IMPORT_STATE, ox.Literal("true"), SYSTEM) for g in targets])
+        try:
+            with path.open("rb") as raw:
+                reader = io.BufferedReader(ProgressReader(raw, progress), buffer_size=1 << 20)
+                self._store.bulk_load(reader, fmt, to_graph=graph if fmt not in QUAD_FORMATS else None)
+        except (SyntaxError, ValueError, OSError) as exc:
+            self._drop(targets)
+            raise ImportFailed(f"{path.name}: {exc}; nothing was imported") from exc
+        except BaseException:
+            self._drop(targets)
+            raise
+        self._clear_markers(targets)
+        return len(self._store) - before
+
+    def _import_targets(self, path: Path, fmt: ox.RdfFormat, graph: ox.NamedNode | None) -> list:
+        if fmt not in QUAD_FORMATS:
+            if graph is None:
+                raise ImportFailed(f"{path.name}: a triple file needs a target graph (--graph)")
+            return [graph]
+        graphs: set = set()
+        try:
+            with path.open("rb") as f:
+                for quad in ox.parse(f, fmt):
+                    if isinstance(quad.graph_name, ox.DefaultGraph):
+                        raise ImportFailed(
+                            f"{path.name}: the quad {quad.triple} is in the default graph; "
+                            "every quad must be in a named graph"
+                        )
+                    graphs.add(quad.graph_name)
+        except SyntaxError as exc:
+            raise ImportFailed(f"{path.name}: {exc}; nothing was imported") from exc
+        if graph is not None and graphs != {graph}:
+            raise ImportFailed(f"{path.name}: holds graphs other than {graph.value}")
+        return sorted(graphs, key=lambda g: g.value)
+
+    def _clear_markers(self, targets: list) -> None:
+        for g in targets:
+            self._store.remove(ox.Quad(g, IMPORT_STATE, ox.Literal("true"), SYSTEM))
+
+    def _drop(self, targets: list) -> None:
+        for g in targets:
+            self._store.remove_graph(g)
+        self._clear_markers(targets)
+
+    def _drop_unfinished_imports(self) -> list[str]:
+        marked = [q.subject for q in self._store.quads_for_pattern(None, IMPORT_STATE, None, SYSTEM)]
+        staging = [g for g in self.named_graphs() if g.value.startswith(STAGING_PREFIX)]
+        dropped = list(dict.fromkeys(marked + staging))
+        if dropped:
+            self._drop(dropped)
+        return [g.value for g in dropped]
+
+    def close(self) -> None:
+        self._store.flush()
+        del self._store

@@ -1,0 +1,8 @@
+"""Where the project's data folders are: ontology, shapes, queries."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ONTOLOGY_DIR = ROOT / "ontology"
+SHAPES_DIR = ROOT / "shapes"
+QUERIES_DIR = ROOT / "queries"

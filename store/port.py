@@ -1,0 +1,135 @@
+"""The Store port: what every store adapter offers to the layers above."""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from store.errors import QueryTimeout, ResultTooLarge
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Rows:
+    """The solutions of a SELECT query, as variable name → pyoxigraph term."""
+
+    variables: list[str]
+    rows: list[dict[str, object]]
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def values(self, var: str) -> list:
+        """The values bound to one variable, in order (unbound skipped)."""
+        return [r[var] for r in self.rows if var in r]
+
+
+@dataclass
+class GraphResult:
+    """The triples of a CONSTRUCT or DESCRIBE query."""
+
+    triples: list = field(default_factory=list)
+
+
+Result = Rows | bool | GraphResult
+
+
+@dataclass
+class Limits:
+    """How long a query may run and how many results it may return."""
+
+    timeout_s: float | None = None
+    max_results: int | None = None
+
+    def deadline(self) -> float | None:
+        """The monotonic time past which the query is abandoned."""
+        return None if self.timeout_s is None else time.monotonic() + self.timeout_s
+
+    def check(self, count: int, deadline: float | None) -> None:
+        """Raise if the count or the clock went past the limits."""
+        if self.max_results is not None and count > self.max_results:
+            raise ResultTooLarge(
+                f"the query returned more than {self.max_results} results; add a LIMIT or narrow it"
+            )
+        if deadline is not None and time.monotonic() > deadline:
+            raise QueryTimeout(f"the query ran longer than {self.timeout_s:g} s and was stopped")
+
+
+class Store(ABC):
+    """An RDF dataset with SPARQL 1.1 query and update; the default graph is the union of named graphs."""
+
+    location: str = ""
+
+    # --- reading -------------------------------------------------------------
+    @abstractmethod
+    def execute(self, query: str, bindings: Mapping[str, object] | None = None,
+                limits: Limits | None = None) -> Result:
+        """Run a SPARQL query; bindings map variable names to pyoxigraph terms."""
+
+    def select(self, query: str, bindings: Mapping[str, object] | None = None,
+               limits: Limits | None = None) -> Rows:
+        """Run a SELECT query."""
+        result = self.execute(query, bindings, limits)
+        if not isinstance(result, Rows):
+            raise TypeError("not a SELECT query")
+        return result
+
+    def ask(self, query: str, bindings: Mapping[str, object] | None = None) -> bool:
+        """Run an ASK query."""
+        result = self.execute(query, bindings)
+        if not isinstance(result, bool):
+            raise TypeError("not an ASK query")
+        return result
+
+    def construct(self, query: str, bindings: Mapping[str, object] | None = None) -> list:
+        """Run a CONSTRUCT/DESCRIBE query and return its triples."""
+        result = self.execute(query, bindings)
+        if not isinstance(result, GraphResult):
+            raise TypeError("not a CONSTRUCT or DESCRIBE query")
+        return result.triples
+
+    @abstractmethod
+    def graph_triples(self, graph: ox.NamedNode) -> list:
+        """The triples of one named graph."""
+
+    @abstractmethod
+    def named_graphs(self) -> list[ox.NamedNode]:
+        """Every named graph of the dataset."""
+
+    @abstractmethod
+    def has_graph(self, graph: ox.NamedNode) -> bool:
+        """Whether a named graph holds at least one triple."""
+
+    @abstractmethod
+    def types_of(self, resources: Iterable[ox.NamedNode]) -> dict[ox.NamedNode, set[ox.NamedNode]]:
+        """The rdf:type values of each resource, from any graph."""
+
+    @abstractmethod
+    def count(self, graph: ox.NamedNode | None = None) -> int:
+        """How many quads the dataset (or one graph) holds."""
+
+    @abstractmethod
+    def dump(self, output, fmt: ox.RdfFormat, graph: ox.NamedNode | None = None) -> None:
+        """Write the dataset (N-Quads/TriG) or one graph (any RDF format) to a binary stream."""
+
+    # --- writing -------------------------------------------------------------
+    @abstractmethod
+    def update(self, update: str) -> None:
+        """Run a SPARQL update atomically."""
+
+    @abstractmethod
+    def bulk_load(self, path: Path, fmt: ox.RdfFormat, graph: ox.NamedNode | None,
+                  progress: Progress | None = None) -> int:
+        """Load a file into one named graph (or, for quad formats, its own graphs) all or nothing."""
+
+    def close(self) -> None:
+        """Release the store."""

@@ -1,0 +1,207 @@
+"""Remote SPARQL 1.1 adapter: Protocol for queries and updates, Graph Store Protocol for graphs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+from store.errors import ImportFailed, QuerySyntaxError, QueryTimeout, StoreError
+from store.port import GraphResult, Limits, Progress, Rows, Store
+from store.queries import internal_query
+from store.sparql_text import inject_values, top_group_start, values_list
+
+MEDIA = {
+    ox.RdfFormat.N_TRIPLES: "application/n-triples",
+    ox.RdfFormat.N_QUADS: "application/n-quads",
+    ox.RdfFormat.TURTLE: "text/turtle",
+    ox.RdfFormat.TRIG: "application/trig",
+    ox.RdfFormat.JSON_LD: "application/ld+json",
+    ox.RdfFormat.RDF_XML: "application/rdf+xml",
+}
+
+
+@dataclass
+class RemoteEndpoints:
+    """Where a SPARQL server answers; engines name these differently."""
+
+    query_url: str
+    update_url: str | None = None
+    gsp_url: str | None = None
+    query_auth: tuple[str, str] | None = None
+    update_auth: tuple[str, str] | None = None
+    bearer_token: str | None = None
+    timeout_s: float = 60.0
+
+    @classmethod
+    def oxigraph(cls, base: str, **kw) -> RemoteEndpoints:
+        """The endpoints of an `oxigraph serve` instance at base."""
+        base = base.rstrip("/")
+        return cls(query_url=f"{base}/query", update_url=f"{base}/update", gsp_url=f"{base}/store", **kw)
+
+
+def term_from_json(value: dict):
+    """A pyoxigraph term from a SPARQL JSON results binding."""
+    kind = value["type"]
+    if kind == "uri":
+        return ox.NamedNode(value["value"])
+    if kind == "bnode":
+        return ox.BlankNode(value["value"])
+    if "xml:lang" in value:
+        return ox.Literal(value["value"], language=value["xml:lang"])
+    if "datatype" in value:
+        return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]))
+    return ox.Literal(value["value"])
+
+
+class RemoteSparqlStore(Store):
+    """Any SPARQL 1.1 server; writes need its update and Graph Store endpoints."""
+
+    def __init__(self, endpoints: RemoteEndpoints, client: httpx.Client | None = None):
+        self.endpoints = endpoints
+        self.location = endpoints.query_url
+        headers = {"Authorization": f"Bearer {endpoints.bearer_token}"} if endpoints.bearer_token else {}
+        self._http = client or httpx.Client(timeout=endpoints.timeout_s, headers=headers)
+
+    # --- reading -------------------------------------------------------------
+    def execute(self, query: str, bindings: Mapping[str, object] | None = None,
+                limits: Limits | None = None):
+        limits = limits or Limits()
+        deadline = limits.deadline()
+        try:
+            text = inject_values(query, bindings)
+        except ValueError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        try:
+            response = self._http.post(
+                self.endpoints.query_url,
+                data={"query": text},
+                headers={"Accept": "application/sparql-results+json, application/n-triples;q=0.9"},
+                auth=self.endpoints.query_auth,
+                timeout=limits.timeout_s or self.endpoints.timeout_s,
+            )
+        except httpx.TimeoutException as exc:
+            raise QueryTimeout(f"the SPARQL server did not answer within {limits.timeout_s or self.endpoints.timeout_s:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise StoreError(f"cannot reach the SPARQL server at {self.endpoints.query_url}: {exc}") from exc
+        if response.status_code == 400:
+            raise QuerySyntaxError(response.text.strip() or "the server rejected the query")
+        self._raise_for(response, "query")
+        ctype = response.headers.get("content-type", "").split(";")[0].strip()
+        if ctype in ("application/sparql-results+json", "application/json"):
+            body = response.json()
+            if "boolean" in body:
+                return bool(body["boolean"])
+            names = body["head"].get("vars", [])
+            rows = [{k: term_from_json(v) for k, v in b.items()} for b in body["results"]["bindings"]]
+            limits.check(len(rows), deadline)
+            return Rows(names, rows)
+        fmt = next((f for f, m in MEDIA.items() if m == ctype), ox.RdfFormat.N_TRIPLES)
+        triples = [q.triple for q in ox.parse(response.content, fmt)]
+        limits.check(len(triples), deadline)
+        return GraphResult(triples)
+
+    def graph_triples(self, graph: ox.NamedNode) -> list:
+        response = self._gsp("GET", graph, headers={"Accept": "application/n-triples"})
+        if response.status_code == 404:
+            return []
+        self._raise_for(response, "graph read")
+        return [q.triple for q in ox.parse(response.content, ox.RdfFormat.N_TRIPLES)]
+
+    def named_graphs(self) -> list[ox.NamedNode]:
+        rows = self.select(internal_query("named_graphs").text)
+        return [r["g"] for r in rows if isinstance(r.get("g"), ox.NamedNode)]
+
+    def has_graph(self, graph: ox.NamedNode) -> bool:
+        return self.ask(internal_query("has_graph").text, {"g": graph})
+
+    def types_of(self, resources: Iterable[ox.NamedNode]) -> dict:
+        resources = list(resources)
+        found: dict = {}
+        query = internal_query("types_of").text
+        for start in range(0, len(resources), 500):
+            chunk = resources[start:start + 500]
+            at = top_group_start(query)
+            text = f"{query[:at + 1]} {values_list('s', chunk)} {query[at + 1:]}"
+            for row in self.select(text):
+                found.setdefault(row["s"], set()).add(row["t"])
+        return found
+
+    def count(self, graph: ox.NamedNode | None = None) -> int:
+        if graph is not None:
+            return len(self.graph_triples(graph))
+        rows = self.select(internal_query("count").text)
+        return int(rows.rows[0]["n"].value)
+
+    def dump(self, output, fmt: ox.RdfFormat, graph: ox.NamedNode | None = None) -> None:
+        if graph is not None:
+            ox.serialize(self.graph_triples(graph), output, fmt)
+            return
+        quads = (ox.Quad(t.subject, t.predicate, t.object, g)
+                 for g in self.named_graphs() for t in self.graph_triples(g))
+        ox.serialize(quads, output, fmt)
+
+    # --- writing -------------------------------------------------------------
+    def update(self, update: str) -> None:
+        if not self.endpoints.update_url:
+            raise StoreError("this store has no SPARQL update endpoint configured (read-only)")
+        try:
+            response = self._http.post(self.endpoints.update_url, data={"update": update},
+                                       auth=self.endpoints.update_auth)
+        except httpx.HTTPError as exc:
+            raise StoreError(f"cannot reach the SPARQL update endpoint: {exc}") from exc
+        if response.status_code == 400:
+            raise QuerySyntaxError(response.text.strip())
+        self._raise_for(response, "update")
+
+    def bulk_load(self, path: Path, fmt: ox.RdfFormat, graph: ox.NamedNode | None,
+                  progress: Progress | None = None) -> int:
+        path = Path(path)
+        if not self.endpoints.gsp_url:
+            raise ImportFailed("this store has no Graph Store endpoint configured")
+        if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            raise ImportFailed(f"{path.name}: load quad files into a remote store graph by graph "
+                               "(export each graph as N-Triples or Turtle)")
+        if graph is None:
+            raise ImportFailed(f"{path.name}: a triple file needs a target graph (--graph)")
+        if self.has_graph(graph):
+            raise ImportFailed(f"graph already holds data: {graph.value}; drop it first")
+        before = self.count(graph)
+
+        def chunks():
+            sent = 0
+            with path.open("rb") as f:
+                while block := f.read(1 << 20):
+                    sent += len(block)
+                    if progress:
+                        progress(sent)
+                    yield block
+
+        # One PUT is one transaction on the server: a failed upload leaves no graph behind.
+        response = self._gsp("PUT", graph, content=chunks(), headers={"Content-Type": MEDIA[fmt]})
+        if response.status_code >= 400:
+            raise ImportFailed(f"{path.name}: the server refused the file: {response.text.strip()}")
+        return self.count(graph) - before
+
+    def _gsp(self, method: str, graph: ox.NamedNode, **kw) -> httpx.Response:
+        if not self.endpoints.gsp_url:
+            raise StoreError("this store has no Graph Store endpoint configured")
+        auth = self.endpoints.update_auth if method != "GET" else self.endpoints.query_auth
+        try:
+            return self._http.request(method, self.endpoints.gsp_url, params={"graph": graph.value},
+                                      auth=auth, **kw)
+        except httpx.HTTPError as exc:
+            raise StoreError(f"cannot reach the Graph Store endpoint: {exc}") from exc
+
+    @staticmethod
+    def _raise_for(response: httpx.Response, what: str) -> None:
+        if response.status_code in (401, 403):
+            raise StoreError(f"the SPARQL server refused the {what}: check the credentials ({response.status_code})")
+        if response.status_code >= 400:
+            raise StoreError(f"the SPARQL server failed the {what} ({response.status_code}): {response.text.strip()[:300]}")
+
+    def close(self) -> None:
+        self._http.close()

@@ -1,0 +1,125 @@
+"""SHACL validation of a graph extract: the changed resources plus the types of their neighbours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyshacl import Validator
+from pyshacl.graph_abstraction import DataGraph
+from pyshacl.shapes_graph import ShapesGraph
+from rdflib import Graph, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SH
+
+from store.errors import Violation
+from store.paths import ONTOLOGY_DIR, SHAPES_DIR
+from store.port import Store
+from store.terms import from_ox, to_ox
+
+
+def load_turtle_folder(folder: Path) -> Graph:
+    """Parse every .ttl file under a folder into one graph."""
+    graph = Graph()
+    for path in sorted(Path(folder).rglob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+class ShapeValidator:
+    """Validates small graphs against the project's shapes, reusing the parsed shapes between calls."""
+
+    def __init__(self, shapes_dir: Path = SHAPES_DIR, ontology_dir: Path = ONTOLOGY_DIR):
+        self.shapes = load_turtle_folder(shapes_dir)
+        self.ontology = load_turtle_folder(ontology_dir)
+        self._shapes_graph = ShapesGraph(self.shapes)
+        self._shapes_graph.shapes  # harvest once: later validations reuse it
+        self.superclasses = self._superclass_closure()
+
+    def _superclass_closure(self) -> dict[URIRef, set[URIRef]]:
+        direct: dict[URIRef, set[URIRef]] = {}
+        for sub, sup in self.ontology.subject_objects(RDFS.subClassOf):
+            if isinstance(sub, URIRef) and isinstance(sup, URIRef):
+                direct.setdefault(sub, set()).add(sup)
+        closure = {}
+        for cls in direct:
+            seen, todo = set(), [cls]
+            while todo:
+                for sup in direct.get(todo.pop(), ()):
+                    if sup not in seen:
+                        seen.add(sup)
+                        todo.append(sup)
+            closure[cls] = seen
+        return closure
+
+    def entail_types(self, graph: Graph) -> None:
+        """Add the superclasses of every rdf:type in place (what pyshacl's targets and sh:class need)."""
+        for s, t in list(graph.subject_objects(RDF.type)):
+            for sup in self.superclasses.get(t, ()):
+                graph.add((s, RDF.type, sup))
+
+    def extract_for(self, data: Graph, store: Store | None) -> Graph:
+        """The data plus the types of the resources it points to that it does not describe."""
+        extract = Graph()
+        for triple in data:
+            extract.add(triple)
+        if store is not None:
+            described = set(data.subjects())
+            outside = {o for o in data.objects() if isinstance(o, URIRef) and o not in described}
+            outside -= {o for o in outside if o.startswith((str(OWL), str(RDFS), str(RDF)))}
+            if outside:
+                found = store.types_of(to_ox(o) for o in outside)
+                for node, types in found.items():
+                    for t in types:
+                        extract.add((from_ox(node), RDF.type, from_ox(t)))
+        self.entail_types(extract)
+        return extract
+
+    def validate(self, data: Graph, store: Store | None = None) -> list[Violation]:
+        """Violations of the data (with its neighbours' types from the store); empty when it conforms."""
+        extract = self.extract_for(data, store)
+        described = {str(s) for s in data.subjects()}
+        # Neighbours appear only by their types; their own descriptions live (and are checked) elsewhere.
+        return [v for v in self.validate_extract(extract) if v.focus in described]
+
+    def validate_extract(self, extract: Graph) -> list[Violation]:
+        """Violations of a graph that already holds what the shapes need."""
+        validator = Validator(DataGraph.from_rdflib(extract), shacl_graph=self.shapes, options={"inplace": True})
+        validator.shacl_graph = self._shapes_graph
+        conforms, report, _ = validator.run()
+        return [] if conforms else violations_from_report(report, self.shapes)
+
+
+def _label(node, graph: Graph) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        for prefix, ns in graph.namespace_manager.namespaces():
+            if str(node).startswith(str(ns)) and prefix:
+                return f"{prefix}:{str(node)[len(str(ns)):]}"
+        return str(node)
+    if (node, RDF.first, None) in graph:
+        return "/".join(_label(n, graph) or "?" for n in graph.items(node))
+    return str(node)
+
+
+def violations_from_report(report: Graph, shapes: Graph) -> list[Violation]:
+    """Turn a SHACL report graph into sorted Violations."""
+    found = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        messages = [str(m) for m in report.objects(result, SH.resultMessage)]
+        value = report.value(result, SH.value)
+        shape = report.value(result, SH.sourceShape)
+        if shape is not None and not isinstance(shape, URIRef):
+            shape = shapes.value(predicate=SH.property, object=shape) or shape
+        severity = report.value(result, SH.resultSeverity)
+        found.append(Violation(
+            focus=str(focus),
+            path=_label(path, report) if path is not None else None,
+            message=messages[0] if messages else "does not conform",
+            shape=_label(shape, shapes) if isinstance(shape, URIRef) else None,
+            value=str(value) if value is not None else None,
+            severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+        ))
+    return sorted(found, key=lambda v: (v.focus, v.path or "", v.message))
