@@ -101,6 +101,8 @@ def validate(files: Annotated[list[Path] | None, typer.Argument(help="files to c
              against_store: Annotated[bool, typer.Option(help="take the neighbours' types from the store")] = False,
              store: StoreOpt = None):
     """Check files or the store against the shapes; print each violation; exit 1 if any."""
+    if files and not against_store:
+        store = ":memory:"  # a file is checked on its own: no need to open (or create) a store
     with platform_for(store) as platform:
         violations = []
         if files:

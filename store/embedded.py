@@ -43,6 +43,8 @@ class OxigraphStore(Store):
 
     def __init__(self, path: Path | str | None = None):
         try:
+            if path is not None:
+                Path(path).mkdir(parents=True, exist_ok=True)
             self._store = ox.Store(str(path)) if path is not None else ox.Store()
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
@@ -71,16 +73,25 @@ class OxigraphStore(Store):
             raise StoreError(str(exc)) from exc
         if isinstance(result, ox.QueryBoolean):
             return bool(result)
+        failure = None
+        try:
+            collected = self._collect(result, limits, deadline)
+        except QueryError as exc:
+            # Re-raised afresh below: the traceback must not keep the (thread-bound) result iterator alive.
+            failure = type(exc)(str(exc))
+        finally:
+            del result
+        if failure is not None:
+            raise failure
+        return collected
+
+    @staticmethod
+    def _collect(result, limits: Limits, deadline: float | None):
         if isinstance(result, ox.QuerySolutions):
             names = [v.value for v in result.variables]
             rows = []
             for solution in result:
-                row = {}
-                for name in names:
-                    value = solution[name]
-                    if value is not None:
-                        row[name] = value
-                rows.append(row)
+                rows.append({name: solution[name] for name in names if solution[name] is not None})
                 if len(rows) % 512 == 0 or limits.max_results is not None:
                     limits.check(len(rows), deadline)
             limits.check(len(rows), deadline)

@@ -1,0 +1,38 @@
+"""Helpers shared by the benchmarks: timing, percentiles, generated data files."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from bench.generator import Scale, write_nquads
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def percentiles(samples_ms: list[float]) -> tuple[float, float]:
+    """(p50, p95) of a list of milliseconds."""
+    ordered = sorted(samples_ms)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered), p95
+
+
+def dataset_file(triples: int) -> tuple[Path, int]:
+    """The generated N-Quads file for a size, made once and reused."""
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"data-{triples}.nq"
+    if not path.exists():
+        started = time.perf_counter()
+        count = write_nquads(path, Scale.for_triples(triples))
+        print(f"generated {count:,} quads in {time.perf_counter() - started:.1f} s -> {path}")
+    return path, sum(1 for _ in path.open("rb"))
+
+
+def arguments(description: str) -> argparse.Namespace:
+    """--triples N (default 1,000,000)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--triples", type=int, default=1_000_000, help="size of the generated dataset")
+    parser.add_argument("--repeat", type=int, default=50, help="samples per latency figure")
+    return parser.parse_args()

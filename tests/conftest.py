@@ -1,0 +1,118 @@
+"""Shared fixtures: stores, a platform with demo data, a live API server, a live Oxigraph server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from bench.generator import Scale
+from services import dataset
+from services.platform import Platform
+from services.settings import Settings
+from store.embedded import OxigraphStore
+
+ADMIN_TOKEN = "test-admin-token"
+USER_TOKEN = "test-user-token"
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_settings(**kw) -> Settings:
+    """Settings for tests: in memory, known tokens, no .env file."""
+    values = dict(store=":memory:", admin_token=ADMIN_TOKEN,
+                  user_tokens={USER_TOKEN: "https://data.ontosides.fr/person/t0-0-0"})
+    values.update(kw)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def memory_platform() -> Platform:
+    """An empty platform on an in-memory store, with the ontology loaded."""
+    platform = Platform.build(make_settings(), OxigraphStore())
+    platform.ensure_ontology()
+    return platform
+
+
+@pytest.fixture(scope="session")
+def demo_platform() -> Platform:
+    """A platform on an in-memory store holding the small demo dataset (read-only use)."""
+    platform = Platform.build(make_settings(), OxigraphStore())
+    dataset.load_demo(platform, Scale.demo())
+    return platform
+
+
+class LiveServer:
+    """A uvicorn server in a thread, on a free loopback port."""
+
+    def __init__(self, app):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the API server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def live_api(demo_platform):
+    """The API over the demo data, served for real on 127.0.0.1."""
+    app = create_app(demo_platform.settings, demo_platform.store)
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """A real `oxigraph serve` on a free loopback port (union default graph), stopped after the tests."""
+    exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(exe).exists():
+        pytest.fail("the `oxigraph` server binary is missing: `make test` installs it (PyPI package oxigraph)")
+    port = free_port()
+    location = tmp_path_factory.mktemp("oxigraph-server")
+    proc = subprocess.Popen([exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
+                             "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"oxigraph serve did not start: {proc.stderr.read().decode()[-500:]}")
+        time.sleep(0.1)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -1,0 +1,109 @@
+"""The `ontosides` command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXE = str(Path(sys.executable).parent / "ontosides")
+SHAPES = Path(__file__).parent / "shapes"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([EXE, *args], capture_output=True, text=True, cwd=cwd, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "COLUMNS": "200"})
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory) -> str:
+    location = str(tmp_path_factory.mktemp("cli") / "store")
+    done = run("demo", "--store", location)
+    assert done.returncode == 0, done.stderr
+    assert "demo data:" in done.stdout
+    return location
+
+
+def test_validate_an_invalid_file_names_each_violation():
+    done = run("validate", str(SHAPES / "PersonShape" / "invalid-no-id-bad-email.ttl"))
+    assert done.returncode == 1
+    assert "http://example.org/carl" in done.stderr
+    assert "os:uniqueId" in done.stderr and "os:email" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_validate_a_valid_file():
+    done = run("validate", str(SHAPES / "QRUShape" / "valid.ttl"))
+    assert done.returncode == 0 and "conforms" in done.stdout
+
+
+def test_validate_the_demo_store_passes(demo_store):
+    done = run("validate", "--store", demo_store)
+    assert done.returncode == 0, done.stderr
+    assert "conforms" in done.stdout
+
+
+def test_demo_if_empty_does_not_duplicate(demo_store):
+    done = run("demo", "--store", demo_store, "--if-empty")
+    assert done.returncode == 0 and "skipped" in done.stdout
+
+
+def test_query_formats(demo_store):
+    as_json = run("query", "epreuve_grades", "--store", demo_store, "-p",
+                  "epreuve=https://data.ontosides.fr/exam/u0f0e0/epreuve/1", "--format", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    assert len(json.loads(as_json.stdout)["results"]["bindings"]) == 40
+    as_csv = run("query", "graphs", "--store", demo_store, "--format", "csv")
+    assert as_csv.stdout.splitlines()[0] == "graph,triples"
+    table = run("query", "exams", "--store", demo_store)
+    assert "row(s)" in table.stdout
+
+
+def test_query_from_a_file_and_bad_sparql(demo_store, tmp_path):
+    good = tmp_path / "count.rq"
+    good.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/ontosides#Grade> }")
+    done = run("query", str(good), "--store", demo_store, "--format", "csv")
+    assert done.stdout.splitlines() == ["n", "80"]
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELECT ?x WHERE {")
+    failed = run("query", str(bad), "--store", demo_store)
+    assert failed.returncode == 1 and "error" in failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_query_errors_are_one_line(demo_store):
+    missing = run("query", "epreuve_grades", "--store", demo_store)
+    assert missing.returncode == 1
+    assert "needs parameter 'epreuve'" in missing.stderr and "Traceback" not in missing.stderr
+    unknown = run("query", "no_such_query", "--store", demo_store)
+    assert unknown.returncode == 1 and "known:" in unknown.stderr
+
+
+def test_load_then_export_then_refuse_invalid(tmp_path):
+    store = str(tmp_path / "store")
+    valid = SHAPES / "ExamShape" / "valid.ttl"
+    loaded = run("load", str(valid), "--graph", "https://data.ontosides.fr/graph/test", "--store", store)
+    assert loaded.returncode == 0, loaded.stderr
+    out = tmp_path / "out.nq"
+    exported = run("export", "--store", store, "--output", str(out))
+    assert exported.returncode == 0 and "graph/test" in out.read_text()
+    one = run("export", "--store", store, "--graph", "https://data.ontosides.fr/graph/test", "--format", "turtle")
+    assert "Examen DFASM1" in one.stdout
+    invalid = SHAPES / "ExamShape" / "invalid-no-epreuve.ttl"
+    refused = run("load", str(invalid), "--graph", "https://data.ontosides.fr/graph/bad", "--store", store)
+    assert refused.returncode == 1 and "os:hasEpreuve" in refused.stderr
+    graphs = run("query", "graphs", "--store", store, "--format", "csv")
+    assert "graph/bad" not in graphs.stdout and "graph/test" in graphs.stdout
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("<a> <b> .\n")
+    failed = run("load", str(broken), "--graph", "https://data.ontosides.fr/graph/broken", "--store", store)
+    assert failed.returncode == 1 and "broken.ttl" in failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_init_and_queries_listing(tmp_path):
+    done = run("init", "--store", str(tmp_path / "s"))
+    assert done.returncode == 0 and "ontology loaded" in done.stdout
+    listing = run("queries")
+    assert "epreuve_grades(epreuve:iri)" in listing.stdout

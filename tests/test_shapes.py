@@ -1,0 +1,68 @@
+"""Every shape has valid and invalid examples; valid ones conform, invalid ones fail on the expected paths."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pyshacl import validate as pyshacl_validate
+from rdflib import Graph
+from rdflib.namespace import RDF, SH
+
+from store.paths import SHAPES_DIR
+from store.validation import ShapeValidator, load_turtle_folder, violations_from_report
+
+EXAMPLES = Path(__file__).parent / "shapes"
+VALID = sorted(EXAMPLES.glob("*/valid*.ttl"))
+INVALID = sorted(EXAMPLES.glob("*/invalid*.ttl"))
+
+
+@pytest.fixture(scope="module")
+def validator() -> ShapeValidator:
+    return ShapeValidator()
+
+
+def _id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+def expected_paths(path: Path) -> set[str]:
+    return set(re.findall(r"^# expect: (\S+)$", path.read_text(encoding="utf-8"), re.MULTILINE))
+
+
+@pytest.mark.parametrize("path", VALID, ids=_id)
+def test_valid_example_conforms(validator, path):
+    violations = validator.validate(Graph().parse(path, format="turtle"))
+    assert violations == [], "\n".join(v.describe() for v in violations)
+
+
+@pytest.mark.parametrize("path", INVALID, ids=_id)
+def test_invalid_example_names_its_violations(validator, path):
+    violations = validator.validate(Graph().parse(path, format="turtle"))
+    expected = expected_paths(path)
+    assert expected, f"{path} declares no '# expect: <path>' line"
+    shape = f"osh:{path.parent.name}"
+    found = {v.path for v in violations if v.shape == shape}
+    assert expected <= found, f"expected {expected} from {shape}, got {[v.describe() for v in violations]}"
+    assert all(v.message and not v.message.startswith("Less than") for v in violations), \
+        "every property shape gives a message written for a person"
+
+
+def test_every_targeting_shape_has_examples():
+    shapes = load_turtle_folder(SHAPES_DIR)
+    names = {str(s).rsplit("#", 1)[-1] for s in shapes.subjects(SH.targetClass, None)}
+    assert names, "no shapes found"
+    missing = sorted(n for n in names if not (EXAMPLES / n / "valid.ttl").exists()
+                     or not list((EXAMPLES / n).glob("invalid*.ttl")))
+    assert missing == []
+
+
+@pytest.mark.parametrize("path", VALID + INVALID, ids=_id)
+def test_reused_shapes_give_the_same_report_as_a_fresh_pyshacl_run(validator, path):
+    data = Graph().parse(path, format="turtle")
+    ours = validator.validate(data)
+    extract = validator.extract_for(data, None)
+    conforms, report, _ = pyshacl_validate(extract, shacl_graph=validator.shapes)
+    fresh = violations_from_report(report, validator.shapes)
+    assert [v.as_dict() for v in ours] == [v.as_dict() for v in fresh]

@@ -1,0 +1,162 @@
+"""One contract, every adapter: in-memory, on-disk and a real remote `oxigraph serve`."""
+
+from __future__ import annotations
+
+import uuid
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph
+
+from store.embedded import OxigraphStore
+from store.errors import ImportFailed, QuerySyntaxError, ValidationFailed
+from store.port import GraphResult, Limits, Rows
+from store.remote import RemoteEndpoints, RemoteSparqlStore
+from store.validation import ShapeValidator
+from store.writes import GraphWriter
+
+EX = "http://example.org/"
+PERSON_TTL = """
+@prefix os: <https://w3id.org/ontosides#> . @prefix foaf: <http://xmlns.com/foaf/0.1/> .
+<http://example.org/p/{n}> a os:Person ; os:uniqueId "u-{n}" ; foaf:familyName "Durand" ;
+    os:email "a.durand{n}@univ.example.fr" .
+"""
+
+
+@pytest.fixture(scope="module")
+def validator() -> ShapeValidator:
+    return ShapeValidator()
+
+
+def person_graph(n: int) -> Graph:
+    return Graph().parse(data=PERSON_TTL.format(n=n), format="turtle")
+
+
+class StoreContract:
+    """What every Store adapter must do; subclasses provide `store`."""
+
+    @pytest.fixture
+    def graph(self) -> ox.NamedNode:
+        return ox.NamedNode(f"{EX}graph/{uuid.uuid4().hex}")
+
+    def test_write_then_read_a_graph(self, store, validator, graph):
+        GraphWriter(store, validator).replace_graph(graph.value, person_graph(1))
+        assert store.has_graph(graph)
+        assert store.count(graph) == 4
+        assert graph in store.named_graphs()
+
+    def test_default_graph_is_the_union_of_named_graphs(self, store, validator, graph):
+        GraphWriter(store, validator).replace_graph(graph.value, person_graph(2))
+        rows = store.select("SELECT ?id WHERE { <http://example.org/p/2> <https://w3id.org/ontosides#uniqueId> ?id }")
+        assert isinstance(rows, Rows)
+        assert [r["id"].value for r in rows] == ["u-2"]
+
+    def test_bindings_are_terms_not_text(self, store, validator, graph):
+        GraphWriter(store, validator).replace_graph(graph.value, person_graph(3))
+        query = "SELECT ?p WHERE { ?p <https://w3id.org/ontosides#uniqueId> ?id }"
+        assert len(store.select(query, {"id": ox.Literal("u-3")})) == 1
+        hostile = ox.Literal('u-3" } ; DROP ALL ; #')
+        assert len(store.select(query, {"id": hostile})) == 0
+        assert store.has_graph(graph)
+
+    def test_replace_is_whole_graph(self, store, validator, graph):
+        writer = GraphWriter(store, validator)
+        writer.replace_graph(graph.value, person_graph(4))
+        writer.replace_graph(graph.value, person_graph(5))
+        subjects = {t.subject.value for t in store.graph_triples(graph)}
+        assert subjects == {f"{EX}p/5"}
+
+    def test_rejected_write_changes_nothing(self, store, validator, graph):
+        writer = GraphWriter(store, validator)
+        writer.replace_graph(graph.value, person_graph(6))
+        bad = Graph().parse(data="""@prefix os: <https://w3id.org/ontosides#> .
+            <http://example.org/p/7> a os:Person ; os:email "not-an-address" .""", format="turtle")
+        with pytest.raises(ValidationFailed) as caught:
+            writer.replace_graph(graph.value, bad)
+        paths = {v.path for v in caught.value.violations}
+        assert {"os:uniqueId", "foaf:familyName", "os:email"} <= paths
+        assert {t.subject.value for t in store.graph_triples(graph)} == {f"{EX}p/6"}
+
+    def test_neighbour_types_come_from_other_graphs(self, store, validator, graph):
+        writer = GraphWriter(store, validator)
+        writer.replace_graph(graph.value, person_graph(8))
+        account = Graph().parse(data="""@prefix os: <https://w3id.org/ontosides#> .
+            <http://example.org/acc/8> a os:UniversityAccount ; os:eppn "x@u.fr" ;
+                os:issuedBy <http://example.org/p/8> .""", format="turtle")
+        with pytest.raises(ValidationFailed) as caught:  # a person is not a university
+            writer.extend_graph(f"{graph.value}-acc", account)
+        assert [v.path for v in caught.value.violations] == ["os:issuedBy"]
+
+    def test_syntax_error_is_reported(self, store):
+        with pytest.raises(QuerySyntaxError):
+            store.select("SELEC ?x WHERE { ?x ?y ?z }")
+
+    def test_construct_and_ask(self, store, validator, graph):
+        GraphWriter(store, validator).replace_graph(graph.value, person_graph(9))
+        assert store.ask("ASK { <http://example.org/p/9> ?p ?o }") is True
+        triples = store.construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+                                  {"g": graph})
+        assert len(triples) == 4
+
+    def test_result_limit(self, store, validator, graph):
+        GraphWriter(store, validator).replace_graph(graph.value, person_graph(10))
+        from store.errors import ResultTooLarge
+
+        with pytest.raises(ResultTooLarge):
+            store.execute("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": graph}, Limits(max_results=2))
+
+    def test_bulk_load_and_refuse_existing_graph(self, store, tmp_path, graph):
+        path = tmp_path / "data.nt"
+        path.write_text("".join(f'<{EX}s{i}> <{EX}p> "v{i}" .\n' for i in range(100)))
+        assert store.bulk_load(path, ox.RdfFormat.N_TRIPLES, graph) == 100
+        with pytest.raises(ImportFailed):
+            store.bulk_load(path, ox.RdfFormat.N_TRIPLES, graph)
+
+    def test_failed_bulk_load_leaves_no_graph(self, store, tmp_path, graph):
+        path = tmp_path / "broken.nt"
+        lines = [f'<{EX}s{i}> <{EX}p> "v{i}" .\n' for i in range(5000)]
+        lines.append("<broken line\n")
+        path.write_text("".join(lines))
+        with pytest.raises(ImportFailed):
+            store.bulk_load(path, ox.RdfFormat.N_TRIPLES, graph)
+        assert not store.has_graph(graph)
+
+    def test_dump_one_graph(self, store, validator, graph):
+        import io
+
+        GraphWriter(store, validator).replace_graph(graph.value, person_graph(11))
+        buffer = io.BytesIO()
+        store.dump(buffer, ox.RdfFormat.N_TRIPLES, graph)
+        assert buffer.getvalue().count(b"\n") == 4
+
+    def test_types_of(self, store, validator, graph):
+        GraphWriter(store, validator).replace_graph(graph.value, person_graph(12))
+        found = store.types_of([ox.NamedNode(f"{EX}p/12"), ox.NamedNode(f"{EX}nothing")])
+        assert found == {ox.NamedNode(f"{EX}p/12"): {ox.NamedNode("https://w3id.org/ontosides#Person")}}
+
+
+class TestMemoryStore(StoreContract):
+    @pytest.fixture
+    def store(self):
+        return OxigraphStore()
+
+
+class TestDiskStore(StoreContract):
+    @pytest.fixture
+    def store(self, tmp_path):
+        store = OxigraphStore(tmp_path / "store")
+        yield store
+        store.close()
+
+
+class TestRemoteStore(StoreContract):
+    @pytest.fixture
+    def store(self, oxigraph_server):
+        store = RemoteSparqlStore(RemoteEndpoints.oxigraph(oxigraph_server))
+        yield store
+        store.close()
+
+
+def test_graph_result_type_for_describe():
+    store = OxigraphStore()
+    assert isinstance(store.execute("DESCRIBE <http://example.org/x>"), GraphResult)
