@@ -36,3 +36,20 @@ def arguments(description: str) -> argparse.Namespace:
     parser.add_argument("--triples", type=int, default=1_000_000, help="size of the generated dataset")
     parser.add_argument("--repeat", type=int, default=50, help="samples per latency figure")
     return parser.parse_args()
+
+
+def loaded_platform(triples: int):
+    """A platform on an on-disk store holding the generated dataset (built once, then reused)."""
+    from services.dataset import load_file
+    from services.platform import Platform
+    from services.settings import Settings
+
+    path, quads = dataset_file(triples)
+    location = OUT / f"store-{triples}"
+    platform = Platform.build(Settings(_env_file=None, store=str(location)))
+    platform.ensure_ontology()
+    if platform.store.count() < quads:
+        started = time.perf_counter()
+        load_file(platform, path, validate=False)
+        print(f"loaded {quads:,} quads in {time.perf_counter() - started:.1f} s -> {location}")
+    return platform
