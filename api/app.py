@@ -6,7 +6,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
-from api.routes import graphs, health, queries, sparql
+from api.routes import graphs, health, lists, queries, sparql
+from services.lists.library import ListLibrary
 from services.platform import Platform
 from services.settings import Settings
 from store.port import Store
@@ -20,6 +21,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     platform = Platform.build(settings, store)
     app = FastAPIOffline(title="OntoSIDES-KG", version="0.1.0", description=DESCRIPTION)
     app.state.platform = platform
+    app.state.lists = ListLibrary(platform)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):
@@ -28,6 +30,6 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
             return JSONResponse({"detail": f"request body over {settings.max_body_bytes} bytes"}, status_code=413)
         return await call_next(request)
 
-    for module in (health, sparql, queries, graphs):
+    for module in (health, sparql, queries, graphs, lists):
         app.include_router(module.router)
     return app

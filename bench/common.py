@@ -41,6 +41,7 @@ def arguments(description: str) -> argparse.Namespace:
 def loaded_platform(triples: int):
     """A platform on an on-disk store holding the generated dataset (built once, then reused)."""
     from services.dataset import load_file
+    from services.lists.seed import ensure_library
     from services.platform import Platform
     from services.settings import Settings
 
@@ -52,4 +53,5 @@ def loaded_platform(triples: int):
         started = time.perf_counter()
         load_file(platform, path, validate=False)
         print(f"loaded {quads:,} quads in {time.perf_counter() - started:.1f} s -> {location}")
+    ensure_library(platform)
     return platform

@@ -31,7 +31,6 @@ TOPICS = ["cardiology", "pneumology", "nephrology", "neurology", "paediatrics", 
           "gynaecology", "urology", "ophthalmology", "public health", "emergency medicine", "geriatrics"]
 RUBRICS = ["Definition", "Positive diagnosis", "Management", "Epidemiology", "Physiopathology",
            "Complementary examinations", "Identifying the emergency", "Follow-up and/or prognosis"]
-CATEGORIES = ["Connaissances", "ECOS", "Academiques", "EchellesEvaluation", "CompetencesAttendus", "Facultaire"]
 
 
 @dataclass(frozen=True)
@@ -97,18 +96,14 @@ def generate(scale: Scale, base: str = "https://data.ontosides.fr/") -> Iterator
     w = _Writer()
     T = RDF_TYPE
 
-    # The list library: categories and the Officiel référentiel.
-    lib = f"{base}graph/list-library"
-    for cat in CATEGORIES:
-        c = f"{base}list-category/{cat}"
-        w.iri(c, T, OS + "ListCategory", lib)
-        w.quad(c, SKOS + "prefLabel", _lit(cat, "fr"), lib)
+    # The Officiel référentiel (the categories come from the seed library, library/officiel.trig).
     ref_graph = f"{base}graph/list/officiel/referentiel"
     ref = f"{base}list/referentiel"
     w.iri(ref, T, OS + "Referentiel", ref_graph)
     w.quad(ref, SKOS + "prefLabel", _lit("Référentiel R2C", "fr"), ref_graph)
     w.iri(ref, OS + "category", f"{base}list-category/Connaissances", ref_graph)
     w.iri(ref, OS + "level", OS + "Officiel", ref_graph)
+    w.quad(ref_graph, OS + "revision", _lit(f"generated-{scale.seed}-{scale.referentiel_items}"), ref_graph)
     objectives: list[tuple[str, str]] = []
     for n in range(1, scale.referentiel_items + 1):
         item = f"{base}list/referentiel/IC-{n:03d}"

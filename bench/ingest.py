@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from bench.common import arguments, dataset_file
 from services.dataset import load_file, validate_store
+from services.lists.seed import ensure_library
 from services.platform import Platform
 from services.settings import Settings
 from store.embedded import OxigraphStore
@@ -34,6 +35,7 @@ def main() -> None:
         platform = Platform.build(Settings(_env_file=None, store=str(ours_dir)), store)
         platform.ensure_ontology()
         report = load_file(platform, path, validate=False)
+        ensure_library(platform)
         store.native.flush()
         ours_s = time.perf_counter() - started
         assert report.quads == quads, (report.quads, quads)

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from api.results import results_json
 from services import dataset
+from services.lists.seed import ensure_library
 from services.platform import Platform
 from services.settings import Settings
 from store.errors import StoreError, ValidationFailed
@@ -28,8 +29,12 @@ app = typer.Typer(help="OntoSIDES-KG: the knowledge graph of medical e-assessmen
                   pretty_exceptions_enable=False)
 import_app = typer.Typer(help="Import a source format (later modules add theirs).", no_args_is_help=True)
 app.add_typer(import_app, name="import")
-err = Console(stderr=True)
-out = Console()
+lists_app = typer.Typer(help="The list library: effective lists, local changes.", no_args_is_help=True)
+app.add_typer(lists_app, name="lists")
+ADMIN_AGENT = "urn:ontosides:admin"
+LevelOpt = Annotated[str, typer.Option("--level", "-l", help="level IRI [default: Officiel]")]
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 StoreOpt = Annotated[str | None, typer.Option(
     "--store", "-s", help="folder of the embedded store, ':memory:', or a SPARQL server URL "
@@ -75,8 +80,10 @@ def init(store: StoreOpt = None):
     """Create the store (if needed) and load the ontology into it."""
     with platform_for(store) as platform:
         changed = platform.ensure_ontology()
+        lists = ensure_library(platform)
         out.print(f"store ready at {platform.store.location} "
-                  f"({'ontology loaded' if changed else 'ontology up to date'})")
+                  f"({'ontology loaded' if changed else 'ontology up to date'}; "
+                  f"{len(lists)} list-library graph(s) added)")
 
 
 @app.command()
@@ -218,6 +225,7 @@ def demo(triples: Annotated[int | None, typer.Option(help="generate about this m
         if if_empty and dataset.data_graphs(platform):
             out.print(f"store {platform.store.location} already holds data: demo skipped")
             platform.ensure_ontology()
+            ensure_library(platform)
             return
         scale = Scale.for_triples(triples) if triples else Scale.demo()
         report = dataset.load_demo(platform, scale)
@@ -240,6 +248,87 @@ def serve(host: Annotated[str | None, typer.Option(help="interface [default: 127
         fail(str(exc))
     out.print(f"serving {settings.store} on http://{host or settings.host}:{port or settings.port} (docs: /docs)")
     uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@import_app.command("lisa")
+def import_lisa_command(folder: Annotated[Path, typer.Argument(help="the LiSA export folder (IC-NNN/OIC-….txt)")],
+                        store: StoreOpt = None):
+    """Import (or re-import) the R2C référentiel from a LiSA wiki export, as the Officiel référentiel."""
+    from services.lists.library import ListLibrary
+    from services.lists.referentiel import import_lisa
+
+    if not folder.is_dir():
+        fail(f"{folder}: not a folder")
+    with platform_for(store) as platform:
+        platform.ensure_ontology()
+        report = import_lisa(ListLibrary(platform), folder, ADMIN_AGENT)
+        for problem in report.problems:
+            err.print(f"[yellow]![/] {problem}", highlight=False, soft_wrap=True)
+        if not report.objectives:
+            fail(f"{folder}: no knowledge objective could be read")
+        state = "unchanged: nothing written" if report.unchanged else (
+            f"{len(report.added)} added, {len(report.updated)} updated, "
+            f"{len(report.removed)} removed (kept as deprecated)")
+        out.print(f"référentiel: {report.items} items, {report.objectives} objectives; {state}; "
+                  f"{len(report.problems)} problem(s) reported")
+        for iri in report.removed:
+            out.print(f"  removed upstream: {iri}", highlight=False)
+
+
+@import_app.command("list-csv")
+def import_list_csv(path: Annotated[Path, typer.Argument(help="CSV: notation, label_fr, label_en, parent, order")],
+                    list_key: Annotated[str, typer.Option("--list", help="the list's key")],
+                    level: LevelOpt = "https://w3id.org/ontosides#Officiel", store: StoreOpt = None):
+    """Add or update a level's own entries of a list from a spreadsheet, all or nothing."""
+    from importers.list_csv import parse_csv
+    from services.lists.library import ListLibrary
+
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    with platform_for(store) as platform:
+        rows = parse_csv(path.read_text(encoding="utf-8-sig"))
+        result = ListLibrary(platform).import_rows(list_key, level, rows, ADMIN_AGENT)
+        out.print(f"{len(result['added'])} entries added, {len(result['updated'])} updated")
+
+
+@lists_app.command("show")
+def lists_show(list_key: Annotated[str, typer.Argument(help="the list's key")],
+               level: LevelOpt = "https://w3id.org/ontosides#Officiel",
+               format: Annotated[str, typer.Option("--format", "-f", help="json, turtle, jsonld or csv")] = "csv",
+               store: StoreOpt = None):
+    """Print the effective list at a level."""
+    from services.lists.library import ListLibrary
+
+    with platform_for(store) as platform:
+        sys.stdout.buffer.write(ListLibrary(platform).document(list_key, level, format))
+
+
+@lists_app.command("diff")
+def lists_diff(list_key: Annotated[str, typer.Argument(help="the list's key")],
+               level: LevelOpt = "https://w3id.org/ontosides#Officiel", store: StoreOpt = None):
+    """Print a level's local changes against its parent."""
+    from services.lists.library import ListLibrary
+
+    with platform_for(store) as platform:
+        result = ListLibrary(platform).diff(list_key, level)
+        if result.get("owner"):
+            out.print(result["summary"])
+        for change in result["changes"]:
+            out.print(f"- {change['text']}", highlight=False)
+        for problem in result.get("problems", []):
+            err.print(f"[yellow]![/] {problem['message']}", highlight=False)
+
+
+@lists_app.command("catalogue")
+def lists_catalogue(level: LevelOpt = "https://w3id.org/ontosides#Officiel", store: StoreOpt = None):
+    """The lists a level sees."""
+    from services.lists.library import ListLibrary
+
+    with platform_for(store) as platform:
+        for entry in ListLibrary(platform).lists_at(level):
+            label = entry["labels"].get("fr") or entry["key"]
+            out.print(f"{entry['key']:40} {label}  ({'inherited' if entry['inherited'] else 'own'})",
+                      highlight=False)
 
 
 def main() -> None:

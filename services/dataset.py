@@ -11,6 +11,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from bench.generator import Scale, write_nquads
+from services.lists.seed import ensure_library
 from services.platform import ONTOLOGY_GRAPH, Platform
 from store.errors import ImportFailed, ValidationFailed, Violation
 from store.formats import QUAD_FORMATS, RDFLIB_NAMES, format_of
@@ -94,12 +95,14 @@ def load_file(platform: Platform, path: Path, graph: str | None = None, validate
 
 def load_demo(platform: Platform, scale: Scale | None = None, progress: Callable[[int], None] | None = None,
               validate: bool = False) -> LoadReport:
-    """Generate synthetic data and bulk-load it (with the ontology)."""
+    """Generate synthetic data and bulk-load it (with the ontology and the Officiel list library)."""
     platform.ensure_ontology()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "demo.nq"
         write_nquads(path, scale or Scale.demo(), platform.settings.base_iri)
-        return load_file(platform, path, validate=validate, progress=progress)
+        report = load_file(platform, path, validate=validate, progress=progress)
+    ensure_library(platform)
+    return report
 
 
 def export(platform: Platform, output, fmt: ox.RdfFormat, graph: str | None = None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pyoxigraph as ox
 from rdflib import Graph
 
@@ -16,6 +18,26 @@ def graph_update(graph: str, data: Graph, replace: bool) -> str:
     body = data.serialize(format="nt")
     drop = f"DROP SILENT GRAPH {target} ;\n" if replace else ""
     return f"{drop}INSERT DATA {{ GRAPH {target} {{\n{body}}} }}"
+
+
+@dataclass
+class GraphChange:
+    """Part of one atomic write: in a graph, drop what some subjects said, then add the data."""
+
+    graph: str
+    data: Graph
+    drop_subjects: list[str] = field(default_factory=list)
+    replace: bool = False
+
+
+def change_update(change: GraphChange) -> str:
+    """The SPARQL update operations of one graph change."""
+    target = str(ox.NamedNode(change.graph))
+    ops = [f"DROP SILENT GRAPH {target}"] if change.replace else []
+    ops += [f"DELETE WHERE {{ GRAPH {target} {{ {ox.NamedNode(s)} ?p ?o }} }}" for s in change.drop_subjects]
+    if len(change.data):
+        ops.append(f"INSERT DATA {{ GRAPH {target} {{\n{change.data.serialize(format='nt')}}} }}")
+    return " ;\n".join(ops)
 
 
 class GraphWriter:
@@ -40,6 +62,16 @@ class GraphWriter:
         """Validate the new triples, then add them to the graph in one transaction."""
         self.check(data)
         self.store.update(graph_update(graph, data, replace=False))
+
+    def apply(self, changes: list[GraphChange]) -> None:
+        """Validate the data of every change, then commit them all in one update."""
+        merged = Graph()
+        for change in changes:
+            merged += change.data
+        self.check(merged)
+        text = " ;\n".join(u for u in (change_update(c) for c in changes) if u)
+        if text:
+            self.store.update(text)
 
     def drop_graph(self, graph: str) -> None:
         """Remove a named graph."""

@@ -1,0 +1,1 @@
+"""The list library: lists per level, inheritance Officiel → Université → UFR, local changes, history."""

@@ -1,0 +1,170 @@
+"""Reading and writing list graphs: one graph per (level, list), cached by revision token."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+
+from services.lists.model import Layer
+from services.lists.rdf import read_layer
+from services.platform import Platform
+from store.queries import internal_query
+from store.sparql_text import top_group_start, values_list
+from store.terms import OS
+
+OFFICIEL = str(OS.Officiel)
+
+
+class ListError(ValueError):
+    """A list-library request that cannot be done; the message names the list, entry or level."""
+
+
+class NotFound(ListError):
+    """An unknown list, entry or level."""
+
+
+@dataclass
+class Level:
+    """A level of the hierarchy."""
+
+    iri: str
+    parent: str | None
+    label: str
+    kind: str
+
+
+@dataclass
+class ListInfo:
+    """A list of the library: where it is defined and what it is."""
+
+    iri: str
+    key: str
+    owner: str
+    category: str | None
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+class ListRepository:
+    """The list graphs of one store; layers are cached until their graph's revision changes."""
+
+    def __init__(self, platform: Platform):
+        self.platform = platform
+        self.base = platform.settings.base_iri.rstrip("/") + "/"
+        self._layers: dict[str, tuple[str | None, Layer, dict]] = {}
+        self._lock = threading.Lock()
+
+    # --- naming --------------------------------------------------------------
+    def level_key(self, level: str) -> str:
+        """A short, readable, flat key of a level (used in graph and entry IRIs)."""
+        if level == OFFICIEL:
+            return "officiel"
+        prefix = f"{self.base}org/"
+        if level.startswith(prefix):
+            return level[len(prefix):].replace("/", ".")
+        return "x-" + uuid.uuid5(uuid.NAMESPACE_URL, level).hex[:12]
+
+    def list_key(self, list_iri: str) -> str:
+        """The key of a list IRI (its last part under <base>list/)."""
+        prefix = f"{self.base}list/"
+        return list_iri[len(prefix):] if list_iri.startswith(prefix) else list_iri
+
+    def list_iri(self, key: str) -> str:
+        """The IRI of a list key."""
+        return f"{self.base}list/{key}"
+
+    def graph_iri(self, list_key: str, level: str) -> str:
+        """The graph a level keeps for one list (its definition, or its local changes)."""
+        return f"{self.base}graph/list/{self.level_key(level)}/{list_key}"
+
+    def history_graph(self, list_key: str, level: str) -> str:
+        """The graph of a level's edit history of one list."""
+        return f"{self.base}graph/list-history/{self.level_key(level)}/{list_key}"
+
+    # --- levels and lists ----------------------------------------------------
+    def levels(self) -> dict[str, Level]:
+        """Every level, Officiel first."""
+        found = {OFFICIEL: Level(OFFICIEL, None, "Officiel", "officiel")}
+        query = self.platform.queries.get("list_levels")
+        for row in self.platform.store.select(query.text):
+            iri = row["level"].value
+            parent = row.get("parent")
+            found.setdefault(iri, Level(iri, parent.value if parent is not None else OFFICIEL,
+                                        row["label"].value if "label" in row else iri, row["kind"].value))
+        return found
+
+    def chain_to(self, level: str, levels: dict[str, Level] | None = None) -> list[str]:
+        """The levels from Officiel down to a level."""
+        levels = levels if levels is not None else self.levels()
+        if level not in levels:
+            raise NotFound(f"unknown level {level}: give os:Officiel, a university or a faculty")
+        chain, seen = [], set()
+        current: str | None = level
+        while current is not None:
+            if current in seen:
+                raise ListError(f"the levels above {level} form a cycle at {current}")
+            seen.add(current)
+            chain.append(current)
+            current = levels[current].parent if current in levels else None
+        return list(reversed(chain))
+
+    def catalogue(self) -> dict[str, ListInfo]:
+        """Every list, by key."""
+        found: dict[str, ListInfo] = {}
+        for row in self.platform.store.select(self.platform.queries.get("lists_catalogue").text):
+            iri = row["list"].value
+            info = found.setdefault(iri, ListInfo(iri, self.list_key(iri), row["owner"].value,
+                                                  row["category"].value if "category" in row else None))
+            if "label" in row:
+                info.labels[row["label"].language or ""] = row["label"].value
+        return {info.key: info for info in found.values()}
+
+    def get_list(self, key: str) -> ListInfo:
+        """One list by key; ListError naming the known keys if absent."""
+        lists = self.catalogue()
+        if key not in lists:
+            raise NotFound(f"no list '{key}'; known lists: {', '.join(sorted(lists)) or 'none'}")
+        return lists[key]
+
+    # --- layers --------------------------------------------------------------
+    def revisions(self, graphs: list[str]) -> dict[str, str]:
+        """The revision token of each graph that has one."""
+        query = internal_query("graph_revisions").text
+        at = top_group_start(query)
+        text = f"{query[:at + 1]} {values_list('g', [ox.NamedNode(g) for g in graphs])} {query[at + 1:]}"
+        return {r["g"].value: r["r"].value for r in self.platform.store.select(text)}
+
+    def layers(self, info: ListInfo, chain: list[str]) -> list[Layer]:
+        """The layers of a list for a chain of levels (owner first), fresh from the store or the cache."""
+        graphs = [self.graph_iri(info.key, level) for level in chain]
+        current = self.revisions(graphs)
+        layers = []
+        for level, graph in zip(chain, graphs):
+            revision = current.get(graph)
+            with self._lock:
+                cached = self._layers.get(graph)
+            if cached is None or cached[0] != revision or revision is None:
+                layer, scheme = read_layer(self.platform.store.graph_triples(ox.NamedNode(graph)), level, info.iri)
+                cached = (revision, layer, scheme)
+                with self._lock:
+                    self._layers[graph] = cached
+            layers.append(cached[1])
+        return layers
+
+    def scheme_triples(self, info: ListInfo) -> list:
+        """The triples describing the list itself, in its owner's graph."""
+        self.layers(info, [info.owner])
+        return self._layers[self.graph_iri(info.key, info.owner)][2].get("triples", [])
+
+    # --- writing -------------------------------------------------------------
+    def revision_triple(self, graph: Graph, graph_iri: str) -> None:
+        """Stamp a graph with a new revision token."""
+        graph.add((URIRef(graph_iri), OS.revision, Literal(uuid.uuid4().hex)))
+
+    def forget(self, graph_iri: str) -> None:
+        """Drop a graph from the cache."""
+        with self._lock:
+            self._layers.pop(graph_iri, None)
