@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import threading
@@ -40,6 +41,17 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def serialized(method):
+    """Run a read-modify-write of the library under its write lock (so the cache stays exact)."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._write_lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class ListLibrary:
     """The list library of one platform."""
 
@@ -49,6 +61,7 @@ class ListLibrary:
         self._effective: dict[tuple[str, str], tuple[tuple, EffectiveList]] = {}
         self._documents: dict[tuple[str, str, str], tuple[tuple, bytes]] = {}
         self._lock = threading.Lock()
+        self._write_lock = threading.RLock()
 
     # --- reading -------------------------------------------------------------
     def levels(self) -> list[dict]:
@@ -176,7 +189,7 @@ class ListLibrary:
         graph = self.repo.graph_iri(info.key, level)
         self.repo.revision_triple(data, graph)
         self.platform.writer.apply([GraphChange(graph, data, [*drop, graph]), edit])
-        self.repo.forget(graph)
+        self.repo.written(info, level, graph, drop, data)
 
     def _find(self, key: str, level: str, target: str):
         info, layers = self.layers(key, level)
@@ -190,6 +203,7 @@ class ListLibrary:
             raise NotFound(f"no entry {target} in list '{key}' at level {level}")
         return info, layers, effective, found
 
+    @serialized
     def add_entry(self, key: str, level: str, labels: dict[str, str], who: str, parent: str | None = None,
                   notation: str | None = None, order: float | None = None, types: tuple[str, ...] = ()) -> Entry:
         """Add an entry at a level (at the root or under any entry it sees)."""
@@ -211,6 +225,7 @@ class ListLibrary:
                                                         f"added '{entry.label()}' {where}", iri))
         return entry
 
+    @serialized
     def change(self, key: str, level: str, kind: str, target: str, who: str,
                labels: dict[str, str] | None = None, order: float | None = None) -> None:
         """Hide, show, relabel or reorder an entry at a level (editing it in place if the level defined it)."""
@@ -250,6 +265,7 @@ class ListLibrary:
         self._commit(info, level, data, [entry.iri],
                      self._edit(info, level, "edit", who, f"{kind} of '{entry.label()}' (its own entry)", entry.iri))
 
+    @serialized
     def remove_entry(self, key: str, level: str, target: str, who: str) -> list[str]:
         """Remove an entry the level itself defined, with the entries of that level under it."""
         info, layers, effective, found = self._find(key, level, target)
@@ -268,6 +284,7 @@ class ListLibrary:
                                                                        if len(removed) > 1 else ""), target))
         return removed
 
+    @serialized
     def revert(self, key: str, level: str, target: str, kind: str, who: str) -> None:
         """Drop a level's local change, so the inherited value shows again."""
         info, layers = self.layers(key, level)
@@ -277,6 +294,7 @@ class ListLibrary:
         self._commit(info, level, Graph(), [self._change_iri(info, level, c) for c in matching],
                      self._edit(info, level, "revert", who, f"reverted the {kind} of {target}", target))
 
+    @serialized
     def create_list(self, level: str, name: str, labels: dict[str, str], category: str, who: str,
                     key: str | None = None) -> ListInfo:
         """Create a list owned by a level (lower levels inherit it)."""
@@ -295,6 +313,7 @@ class ListLibrary:
         self._commit(info, level, data, [], self._edit(info, level, "create", who, f"created list '{key}'", None))
         return info
 
+    @serialized
     def import_rows(self, key: str, level: str, rows: list[dict], who: str) -> dict[str, list[str]]:
         """Add or update the level's own entries from spreadsheet rows, all or nothing."""
         info, layers = self.layers(key, level)
@@ -331,8 +350,7 @@ class ListLibrary:
         return {"added": added, "updated": updated}
 
     def _change_iri(self, info: ListInfo, level: str, change: Change) -> str:
-        digest = uuid.uuid5(uuid.NAMESPACE_URL, f"{change.kind} {change.target}").hex[:16]
-        return f"{self.repo.base}list-change/{self.repo.level_key(level)}/{info.key}/{change.kind}-{digest}"
+        return self.repo.change_iri(info, level, change.kind, change.target)
 
 
 def _replaced_by(kind: str) -> set[str]:

@@ -93,6 +93,13 @@ def _change(items, level: str) -> Change:
                   values.get("order"), values.get("author"), values.get("at"))
 
 
+def order_literal(order: float) -> Literal:
+    """An order as xsd:integer when whole, else xsd:decimal (what the shapes accept)."""
+    if float(order).is_integer():
+        return Literal(str(int(order)), datatype=XSD.integer)
+    return Literal(str(order), datatype=XSD.decimal)
+
+
 def _label(graph: Graph, subject: URIRef, labels: dict[str, str]) -> None:
     for lang, text in labels.items():
         graph.add((subject, SKOS.prefLabel, Literal(text, lang=lang or None)))
@@ -109,7 +116,7 @@ def entry_triples(graph: Graph, entry: Entry, list_iri: str) -> None:
     if entry.notation:
         graph.add((s, SKOS.notation, Literal(entry.notation)))
     if entry.order is not None:
-        graph.add((s, OS.order, Literal(entry.order, datatype=XSD.integer if isinstance(entry.order, int) else XSD.decimal)))
+        graph.add((s, OS.order, order_literal(entry.order)))
     if entry.parent:
         graph.add((s, SKOS.broader, URIRef(entry.parent)))
     else:
@@ -132,7 +139,7 @@ def change_triples(graph: Graph, change: Change, change_iri: str, list_iri: str)
     graph.add((s, OS.inList, URIRef(list_iri)))
     _label(graph, s, change.labels)
     if change.order is not None:
-        graph.add((s, OS.order, Literal(change.order)))
+        graph.add((s, OS.order, order_literal(change.order)))
     if change.author:
         graph.add((s, PROV.wasAttributedTo, URIRef(change.author)))
     if change.at:

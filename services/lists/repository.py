@@ -14,7 +14,8 @@ from services.lists.rdf import read_layer
 from services.platform import Platform
 from store.queries import internal_query
 from store.sparql_text import top_group_start, values_list
-from store.terms import OS
+from store.embedded import OxigraphStore
+from store.terms import OS, to_ox
 
 OFFICIEL = str(OS.Officiel)
 
@@ -138,17 +139,23 @@ class ListRepository:
         return {r["g"].value: r["r"].value for r in self.platform.store.select(text)}
 
     def layers(self, info: ListInfo, chain: list[str]) -> list[Layer]:
-        """The layers of a list for a chain of levels (owner first), fresh from the store or the cache."""
+        """The layers of a list for a chain of levels (owner first), fresh from the store or the cache.
+
+        A graph's revision token says whether the cached layer is current; an absent graph is the empty
+        revision "", and a graph written without a token (None) is read again every time.
+        """
         graphs = [self.graph_iri(info.key, level) for level in chain]
         current = self.revisions(graphs)
         layers = []
         for level, graph in zip(chain, graphs):
-            revision = current.get(graph)
+            token = current.get(graph)
             with self._lock:
                 cached = self._layers.get(graph)
-            if cached is None or cached[0] != revision or revision is None:
+            if cached is None or cached[0] != (token or "") or cached[1].revision is None:
                 layer, scheme = read_layer(self.platform.store.graph_triples(ox.NamedNode(graph)), level, info.iri)
-                cached = (revision, layer, scheme)
+                if token is None and not (layer.entries or layer.changes or scheme):
+                    layer.revision = ""
+                cached = (token or "", layer, scheme)
                 with self._lock:
                     self._layers[graph] = cached
             layers.append(cached[1])
@@ -163,6 +170,31 @@ class ListRepository:
     def revision_triple(self, graph: Graph, graph_iri: str) -> None:
         """Stamp a graph with a new revision token."""
         graph.add((URIRef(graph_iri), OS.revision, Literal(uuid.uuid4().hex)))
+
+    def change_iri(self, info: ListInfo, level: str, kind: str, target: str) -> str:
+        """The IRI of a level's change of one kind on one entry (one such change at a time)."""
+        digest = uuid.uuid5(uuid.NAMESPACE_URL, f"{kind} {target}").hex[:16]
+        return f"{self.base}list-change/{self.level_key(level)}/{info.key}/{kind}-{digest}"
+
+    def written(self, info: ListInfo, level: str, graph_iri: str, dropped: list[str], data: Graph) -> None:
+        """Apply a write this process just committed to the cached layer (write-through), else forget it."""
+        if not isinstance(self.platform.store, OxigraphStore):
+            self.forget(graph_iri)  # another process may write a remote store: read it again next time
+            return
+        with self._lock:
+            cached = self._layers.get(graph_iri)
+        if cached is None:
+            return
+        token = str(data.value(URIRef(graph_iri), OS.revision))
+        added, scheme = read_layer([ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in data], level, info.iri)
+        gone = set(dropped) | {e.iri for e in added.entries}
+        layer = Layer(level, [e for e in cached[1].entries if e.iri not in gone] + added.entries,
+                      [c for c in cached[1].changes
+                       if self.change_iri(info, level, c.kind, c.target) not in gone] + added.changes,
+                      token)
+        layer.changes.sort(key=lambda c: (c.at or "", c.target, c.kind))
+        with self._lock:
+            self._layers[graph_iri] = (token, layer, scheme or cached[2])
 
     def forget(self, graph_iri: str) -> None:
         """Drop a graph from the cache."""

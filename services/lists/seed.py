@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from services.platform import Platform
 from store.paths import ROOT
-from store.terms import OS
+from store.terms import OS, from_ox
 from store.writes import GraphChange
 
 SEED = ROOT / "library" / "officiel.trig"
@@ -18,19 +18,17 @@ SEED = ROOT / "library" / "officiel.trig"
 def ensure_library(platform: Platform) -> list[str]:
     """Add the Officiel categories and lists that the store lacks (never overwrites a level's work)."""
     base = platform.settings.base_iri.rstrip("/") + "/"
-    dataset = Dataset()
-    dataset.parse(data=SEED.read_text(encoding="utf-8").replace("{base}", base), format="trig")
+    graphs: dict[str, list] = {}
+    for quad in ox.parse(SEED.read_text(encoding="utf-8").replace("{base}", base), ox.RdfFormat.TRIG):
+        graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
     changes = []
-    for context in dataset.contexts():
-        graph_iri = str(context.identifier)
-        if not graph_iri.startswith(base):
-            continue
+    for graph_iri, triples in graphs.items():
         existing = platform.store.graph_triples(ox.NamedNode(graph_iri))
         described = {t.subject.value for t in existing}
         data = Graph()
-        for s, p, o in context:
-            if str(s) not in described:
-                data.add((s, p, o))
+        for t in triples:
+            if t.subject.value not in described:
+                data.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
         if len(data):
             data.add((URIRef(graph_iri), OS.revision, Literal(uuid.uuid4().hex)))
             changes.append(GraphChange(graph_iri, data, [graph_iri]))
