@@ -34,6 +34,11 @@ class ShapeValidator:
         self._shapes_graph = ShapesGraph(self.shapes)
         self._shapes_graph.shapes  # harvest once: later validations reuse it
         self.superclasses = self._superclass_closure()
+        # Individuals the ontology itself types (functions, ranks, statuses, change kinds…).
+        self.individual_types: dict[URIRef, set[URIRef]] = {}
+        for individual, cls in self.ontology.subject_objects(RDF.type):
+            if isinstance(individual, URIRef) and str(cls).startswith("https://w3id.org/ontosides#"):
+                self.individual_types.setdefault(individual, set()).add(cls)
 
     def _superclass_closure(self) -> dict[URIRef, set[URIRef]]:
         direct: dict[URIRef, set[URIRef]] = {}
@@ -62,10 +67,14 @@ class ShapeValidator:
         extract = Graph()
         for triple in data:
             extract.add(triple)
+        described = set(data.subjects())
+        outside = {o for o in data.objects() if isinstance(o, URIRef) and o not in described}
+        outside -= {o for o in outside if o.startswith((str(OWL), str(RDFS), str(RDF)))}
+        for node in [o for o in outside if o in self.individual_types]:
+            for t in self.individual_types[node]:
+                extract.add((node, RDF.type, t))
+            outside.discard(node)
         if store is not None:
-            described = set(data.subjects())
-            outside = {o for o in data.objects() if isinstance(o, URIRef) and o not in described}
-            outside -= {o for o in outside if o.startswith((str(OWL), str(RDFS), str(RDF)))}
             if outside:
                 found = store.types_of(to_ox(o) for o in outside)
                 for node, types in found.items():

@@ -16,8 +16,12 @@ ARGUMENTS = {
     "student_progress": {"student": "https://data.ontosides.fr/person/s0-0-0"},
     "items_by_tag": {"tag": "https://data.ontosides.fr/list/referentiel/IC-021"},
     "person_by_email": {"email": "nobody@nowhere.example"},
+    "list_admin_levels": {"person": "https://data.ontosides.fr/person/t0-0-0"},
+    "list_history": {"list": "https://data.ontosides.fr/list/specialites",
+                     "level": "https://w3id.org/ontosides#Officiel"},
 }
-MAY_BE_EMPTY = {"person_by_email"}
+# Demo data holds no list edits or list administrators; tests/test_lists_api.py runs these on real edits.
+MAY_BE_EMPTY = {"person_by_email", "list_admin_levels", "list_history"}
 LIBRARY = QueryLibrary()
 
 
