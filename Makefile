@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest --triples 1000000
 	$(BIN)/python -m bench.queries --triples 1000000
 	$(BIN)/python -m bench.writes --triples 1000000
+	$(BIN)/python -m bench.lists
 
 bench-big: $(STAMP)
 	$(BIN)/python -m bench.ingest --triples 10000000

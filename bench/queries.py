@@ -21,6 +21,9 @@ def sample_arguments(platform) -> dict[str, dict]:
         "student_progress": {"student": student.value},
         "person_by_email": {"email": email.value},
         "items_by_tag": {"tag": tag.value},
+        "list_admin_levels": {"person": student.value},
+        "list_history": {"list": f"{platform.settings.base_iri}list/referentiel",
+                         "level": "https://w3id.org/ontosides#Officiel"},
     }
 
 

@@ -183,6 +183,17 @@ def test_oversized_request_is_413(demo_platform):
     assert response.status_code == 413
 
 
+def test_streamed_oversized_request_is_413(demo_platform):
+    client = TestClient(create_app(make_settings(max_body_bytes=1000), demo_platform.store))
+
+    def chunks():
+        for _ in range(10):
+            yield b"#" * 500
+
+    response = client.post("/sparql", content=chunks(), headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 413
+
+
 def test_docs_work_offline(client):
     html = client.get("/docs").text
     assert "cdn.jsdelivr" not in html and "unpkg" not in html
