@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
-from api.routes import graphs, health, lists, queries, sparql
+from api.routes import graphs, health, items, lists, queries, sparql
 from services.lists.library import ListLibrary
 from services.platform import Platform
+from services.studio.items import Studio
 from services.settings import Settings
 from store.port import Store
 
@@ -67,8 +68,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app = FastAPIOffline(title="OntoSIDES-KG", version="0.1.0", description=DESCRIPTION)
     app.state.platform = platform
     app.state.lists = ListLibrary(platform)
+    app.state.studio = Studio(platform, app.state.lists)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, sparql, queries, graphs, lists):
+    for module in (health, sparql, queries, graphs, lists, items):
         app.include_router(module.router)
     return app

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(None, description="bearer token of the administrator")
     user_tokens: dict[str, str] = Field(default_factory=dict,
                                         description="bearer token → person IRI, for test users until accounts exist")
+    media_dir: str = Field("var/media", description="folder where uploaded images and articles are kept by hash")
     host: str = "127.0.0.1"
     port: int = 8000
     query_timeout_s: float = 30.0

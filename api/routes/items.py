@@ -1,0 +1,158 @@
+"""STUDIO: items of every type, previews, revisions, tag suggestions, media."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import PlatformDep
+from api.security import CurrentPrincipal, Principal
+from services.lists.repository import OFFICIEL, ListError
+from services.studio.items import Caller, ItemError, ItemForbidden, ItemNotFound, Studio
+from services.studio.media import MediaError, media_path, store_media
+from services.studio.model import Item
+from services.studio.preview import as_html, student_view, teacher_view
+from store.errors import ValidationFailed
+
+router = APIRouter(tags=["STUDIO"])
+
+
+def get_studio(request: Request) -> Studio:
+    """The studio of the app."""
+    return request.app.state.studio
+
+
+StudioDep = Annotated[Studio, Depends(get_studio)]
+
+
+def caller_of(principal: Principal) -> Caller:
+    """The studio's view of the current principal."""
+    return Caller(principal.id, principal.is_admin)
+
+
+def failure(exc: Exception) -> JSONResponse:
+    """The 4xx answer of a studio error."""
+    if isinstance(exc, ValidationFailed):
+        return JSONResponse({"detail": "the item breaks the rules of its type; nothing was saved",
+                             "violations": [v.as_dict() for v in exc.violations]}, 422)
+    status = 404 if isinstance(exc, ItemNotFound) else 403 if isinstance(exc, ItemForbidden) else \
+        409 if "linked to an épreuve" in str(exc) else 422
+    return JSONResponse({"detail": str(exc)}, status)
+
+
+async def call(function, *args, **kwargs):
+    """Run a studio call off the event loop, mapping its errors."""
+    try:
+        return await run_in_threadpool(function, *args, **kwargs)
+    except (ItemError, ValidationFailed, ListError, MediaError) as exc:
+        return failure(exc)
+
+
+def need_person(principal: Principal) -> None:
+    """401 for anonymous callers."""
+    if principal.is_anonymous:
+        raise HTTPException(401, "the STUDIO needs a bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+
+@router.post("/items", status_code=201, summary="Create an item (validated against the rules of its type)")
+async def create_item(item: Item, studio: StudioDep, principal: CurrentPrincipal):
+    """A new item; the caller is its author."""
+    need_person(principal)
+    return await call(studio.create, item, caller_of(principal))
+
+
+@router.get("/items", summary="Search the items you may see")
+async def search_items(studio: StudioDep, principal: CurrentPrincipal,
+                       type: Annotated[str | None, Query(description="QRU, QRM … or DP, DL, ECOS …")] = None,
+                       tag: Annotated[str | None, Query(description="a référentiel entry (its subtree counts)")] = None,
+                       specialty: str | None = None, author: str | None = None,
+                       status: Literal["draft", "to_review", "validated"] | None = None,
+                       text: Annotated[str | None, Query(description="words of the title or statement")] = None):
+    """Items visible to the caller (authors, co-authors; exam managers see their faculty's), filtered."""
+    need_person(principal)
+    return await call(studio.search, caller_of(principal), type, tag, specialty, author, status, text)
+
+
+@router.get("/items/{item_id}", summary="Read an item")
+async def get_item(item_id: str, studio: StudioDep, principal: CurrentPrincipal):
+    """The item in the same JSON form it was written in, with its IRI and author."""
+    need_person(principal)
+    return await call(studio.get, item_id, caller_of(principal))
+
+
+@router.put("/items/{item_id}", summary="Save a new version of an item")
+async def update_item(item_id: str, item: Item, studio: StudioDep, principal: CurrentPrincipal):
+    """The previous version is kept as a linked revision; an item of a published exam becomes a new item."""
+    need_person(principal)
+    return await call(studio.update, item_id, item, caller_of(principal))
+
+
+@router.delete("/items/{item_id}", status_code=204, summary="Delete an item no épreuve uses")
+async def delete_item(item_id: str, studio: StudioDep, principal: CurrentPrincipal):
+    """Remove an item (409 when an épreuve links it)."""
+    need_person(principal)
+    result = await call(studio.delete, item_id, caller_of(principal))
+    return result if isinstance(result, JSONResponse) else Response(status_code=204)
+
+
+@router.get("/items/{item_id}/revisions", summary="Earlier versions of an item")
+async def item_revisions(item_id: str, studio: StudioDep, principal: CurrentPrincipal):
+    """Revisions, newest first."""
+    need_person(principal)
+    return await call(studio.revisions, item_id, caller_of(principal))
+
+
+@router.get("/items/{item_id}/preview", summary="Student or teacher view, as JSON or HTML")
+async def preview_item(item_id: str, studio: StudioDep, principal: CurrentPrincipal,
+                       view: Literal["student", "teacher"] = "student",
+                       format: Literal["json", "html"] = "json",
+                       comments: bool = True, teaching_comments: bool = True, hints: bool = True,
+                       types: bool = True):
+    """The student view hides every answer; the teacher view shows them with the chosen display options."""
+    need_person(principal)
+    item = await call(studio.get, item_id, caller_of(principal))
+    if isinstance(item, JSONResponse):
+        return item
+    shown = student_view(item) if view == "student" else teacher_view(item, comments, teaching_comments, hints, types)
+    return HTMLResponse(as_html(shown, view == "teacher")) if format == "html" else shown
+
+
+class SuggestRequest(BaseModel):
+    """Text to tag."""
+
+    text: str = Field(min_length=3)
+    level: str = Field(OFFICIEL, description="the level whose effective référentiel is searched")
+    limit: int = Field(10, ge=1, le=50)
+
+
+@router.post("/items/suggest-tags", summary="Suggest référentiel entries for an item's text")
+async def suggest_tags(body: SuggestRequest, studio: StudioDep, principal: CurrentPrincipal):
+    """The best-matching entries of the effective référentiel at a level, with a score."""
+    need_person(principal)
+    result = await call(studio.suggest, body.text, body.level, body.limit)
+    return result if isinstance(result, JSONResponse) else [vars(s) for s in result]
+
+
+@router.post("/media", status_code=201, summary="Store an image or article (kept once, by content hash)")
+async def upload_media(request: Request, platform: PlatformDep, principal: CurrentPrincipal):
+    """The body is the file; its Content-Type says what it is. Returns the IRI to reference."""
+    need_person(principal)
+    content = await request.body()
+    media_type = request.headers.get("content-type", "").split(";")[0].strip()
+    result = await call(store_media, platform, content, media_type)
+    return result if isinstance(result, JSONResponse) else {"iri": result}
+
+
+@router.get("/media/{digest}", summary="A stored file")
+async def get_media(digest: str, platform: PlatformDep):
+    """The file named by its SHA-256."""
+    path = media_path(platform, digest)
+    if path is None:
+        raise HTTPException(404, f"no stored file {digest}")
+    query = platform.queries.get("media_type")
+    rows = platform.store.select(query.text, query.bind({"hash": digest})).rows
+    return FileResponse(path, media_type=rows[0]["type"].value if rows else "application/octet-stream")

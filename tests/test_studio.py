@@ -1,0 +1,188 @@
+"""STUDIO through the API: every type round-trips, rules are explained, visibility, tags, revisions, previews."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from rdflib import Graph
+
+from api.app import create_app
+from bench.generator import Scale
+from services import dataset
+from services.platform import Platform
+from store.embedded import OxigraphStore
+from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.studio_samples import BASE, SCALE, broken, items
+
+UFR = f"{BASE}org/univ-0/ufr-0"
+TOKENS = {"author": f"{BASE}person/t0-0-0", "colleague": f"{BASE}person/t0-0-1",
+          "manager": f"{BASE}person/t0-0-2", "other-manager": f"{BASE}person/t1-0-0"}
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def as_user(name: str) -> dict:
+    return {"Authorization": f"Bearer {name}"}
+
+
+AUTHOR = as_user("author")
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    settings = make_settings(user_tokens=TOKENS, media_dir=str(tmp_path_factory.mktemp("media")))
+    platform = Platform.build(settings, OxigraphStore())
+    dataset.load_demo(platform, Scale(universities=2, students_per_faculty=5, questions_per_faculty=5,
+                                      referentiel_items=10, objectives_per_item=3, questions_per_epreuve=5))
+    functions = Graph().parse(data=f"""
+        @prefix os: <https://w3id.org/ontosides#> . @prefix org: <http://www.w3.org/ns/org#> .
+        <{BASE}fa/m0> a os:FunctionAssignment ; org:member <{TOKENS['manager']}> ;
+            org:role os:GestionnaireEpreuves ; org:organization <{UFR}> .
+        <{BASE}fa/m1> a os:FunctionAssignment ; org:member <{TOKENS['other-manager']}> ;
+            org:role os:GestionnaireEpreuves ; org:organization <{BASE}org/univ-1/ufr-0> .""", format="turtle")
+    platform.writer.replace_graph(f"{BASE}graph/test-functions", functions)
+    client = TestClient(create_app(settings, platform.store))
+    image = client.post("/media", content=b"\x89PNG fake image", headers={**AUTHOR, "Content-Type": "image/png"})
+    article = client.post("/media", content=b"%PDF-1.4 article", headers={**AUTHOR, "Content-Type": "application/pdf"})
+    assert image.status_code == article.status_code == 201
+    client.media = (image.json()["iri"], article.json()["iri"])
+    return client
+
+
+def samples(client):
+    return items(*client.media)
+
+
+def same_content(sent: dict, got: dict) -> None:
+    for key, value in sent.items():
+        if key == "owner" and value is None:
+            continue
+        if isinstance(value, dict):
+            same_content(value, got[key])
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            assert len(got[key]) == len(value), key
+            for a, b in zip(value, got[key]):
+                same_content(a, b)
+        elif isinstance(value, list):
+            assert sorted(got[key]) == sorted(value), key
+        else:
+            assert got[key] == value, f"{key}: sent {value!r}, read back {got[key]!r}"
+
+
+@pytest.mark.parametrize("name", list(items("i", "a")))
+def test_every_type_round_trips_through_the_api(studio, name):
+    item = samples(studio)[name]
+    created = studio.post("/items", json=item, headers=AUTHOR)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    same_content(item, body)
+    assert body["creator"] == TOKENS["author"] and body["owner"] == UFR
+    read = studio.get(f"/items/{body['id']}", headers=AUTHOR).json()
+    assert read == body
+    changed = {**item, "title": item["title"] + " (v2)", "status": "to_review"}
+    updated = studio.put(f"/items/{body['id']}", json=changed, headers=AUTHOR)
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["title"].endswith("(v2)") and updated.json()["revision_of"].endswith("/rev/1")
+    revisions = studio.get(f"/items/{body['id']}/revisions", headers=AUTHOR).json()
+    assert [r["title"] for r in revisions] == [item["title"]]
+    student = studio.get(f"/items/{body['id']}/preview", params={"view": "student"}, headers=AUTHOR).json()
+    teacher = studio.get(f"/items/{body['id']}/preview", params={"view": "teacher"}, headers=AUTHOR).json()
+    student_text, teacher_text = str(student), str(teacher)
+    assert "'correct'" not in student_text and "accepted_answers" not in student_text
+    assert "model_answer" not in student_text and "expert_answers" not in student_text
+    if "'correct'" in str(item):
+        assert "'correct': True" in teacher_text
+    html = studio.get(f"/items/{body['id']}/preview", params={"view": "teacher", "format": "html"}, headers=AUTHOR)
+    assert html.headers["content-type"].startswith("text/html") and "Vue enseignant" in html.text
+    assert studio.delete(f"/items/{body['id']}", headers=AUTHOR).status_code == 204
+    assert studio.get(f"/items/{body['id']}", headers=AUTHOR).status_code == 404
+
+
+@pytest.mark.parametrize("name", list(broken("i", "a")))
+def test_each_rule_is_explained(studio, name):
+    item, shape = broken(*studio.media)[name]
+    response = studio.post("/items", json=item, headers=AUTHOR)
+    assert response.status_code == 422, response.text
+    violations = response.json()["violations"]
+    assert any(v["shape"] == shape for v in violations), violations
+    assert all(v["message"] for v in violations)
+
+
+def test_visibility_authors_coauthors_and_exam_managers(studio):
+    item = {**samples(studio)["QI-QRU"], "coauthors": [TOKENS["colleague"]]}
+    created = studio.post("/items", json=item, headers=AUTHOR).json()
+    assert studio.get(f"/items/{created['id']}", headers=as_user("colleague")).status_code == 200
+    assert studio.get(f"/items/{created['id']}", headers=as_user("manager")).status_code == 200
+    assert studio.get(f"/items/{created['id']}", headers=as_user("other-manager")).status_code == 404
+    assert studio.get(f"/items/{created['id']}").status_code == 401
+    alone = studio.post("/items", json=samples(studio)["QI-QROC"], headers=AUTHOR).json()
+    assert studio.get(f"/items/{alone['id']}", headers=as_user("colleague")).status_code == 404
+    ids = {i["id"] for i in studio.get("/items", headers=as_user("manager")).json()}
+    assert {created["id"], alone["id"]} <= ids
+    other = {i["id"] for i in studio.get("/items", headers=as_user("other-manager")).json()}
+    assert created["id"] not in other
+
+
+def test_search_filters(studio):
+    tag = f"{BASE}list/referentiel/IC-002"
+    objective = next(e["iri"] for e in studio.get("/lists/referentiel", params={"level": UFR}).json()["entries"]
+                     if e["parent"] == tag)
+    tagged = studio.post("/items", json={**samples(studio)["QI-NUMERIQUE"], "tags": [objective],
+                                         "title": "Kaliémie et IRC"}, headers=AUTHOR).json()
+    found = studio.get("/items", params={"tag": tag}, headers=AUTHOR).json()
+    assert tagged["id"] in [i["id"] for i in found]
+    assert all(any("/OIC-002-" in t for t in i["tags"]) for i in found), "only items tagged under IC-002"
+    assert tagged["id"] in {i["id"] for i in studio.get("/items", params={"type": "NUMERIQUE"}, headers=AUTHOR).json()}
+    assert tagged["id"] not in {i["id"] for i in studio.get("/items", params={"type": "QRU"}, headers=AUTHOR).json()}
+    assert [i["id"] for i in studio.get("/items", params={"text": "kaliémie et"}, headers=AUTHOR).json()] == [tagged["id"]]
+    drafts = studio.get("/items", params={"status": "draft", "author": TOKENS["author"]}, headers=AUTHOR).json()
+    assert tagged["id"] in {i["id"] for i in drafts}
+
+
+def test_tags_must_be_visible_at_the_authors_faculty(studio):
+    entry = f"{BASE}list/referentiel/IC-003"
+    assert studio.post("/lists/referentiel/changes", headers=ADMIN,
+                       json={"level": UFR, "kind": "hide", "target": entry}).status_code == 204
+    refused = studio.post("/items", json={**samples(studio)["QI-QRU"], "tags": [entry]}, headers=AUTHOR)
+    assert refused.status_code == 422 and "IC-003" in refused.json()["detail"]
+    unknown = studio.post("/items", json={**samples(studio)["QI-QRU"], "specialties": [f"{BASE}list/specialites/x"]},
+                          headers=AUTHOR)
+    assert unknown.status_code == 422 and "specialties" in unknown.json()["detail"]
+
+
+def test_an_item_of_a_published_exam_is_never_changed_in_place(studio):
+    created = studio.post("/items", json=samples(studio)["QI-QRU"], headers=AUTHOR).json()
+    platform = studio.app.state.platform
+    exam = Graph().parse(data=f"""
+        @prefix os: <https://w3id.org/ontosides#> . @prefix dcterms: <http://purl.org/dc/terms/> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        <{BASE}exam/pub> a os:Exam ; dcterms:title "Examen publié" ; os:concernsUniversity <{BASE}org/univ-0> ;
+            os:hasEpreuve <{BASE}exam/pub/e1> .
+        <{BASE}exam/pub/e1> a os:Epreuve ; dcterms:title "E1" ; os:startTime "2026-06-01T09:00:00"^^xsd:dateTime ;
+            os:durationMinutes 60 ; os:hasSlot <{BASE}exam/pub/e1/slot/1> .
+        <{BASE}exam/pub/e1/slot/1> a os:ItemSlot ; os:element <{created['iri']}> ; os:position 1 .
+        <{BASE}exam/pub/e1/publication> a os:Publication ; os:epreuve <{BASE}exam/pub/e1> .""", format="turtle")
+    platform.writer.replace_graph(f"{BASE}graph/exam/pub", exam)
+    changed = studio.put(f"/items/{created['id']}", json={**samples(studio)["QI-QRU"], "title": "Corrigé"},
+                         headers=AUTHOR).json()
+    assert changed["id"] != created["id"] and changed["revision_of"] == created["iri"]
+    assert studio.get(f"/items/{created['id']}", headers=AUTHOR).json()["title"] == "Question QRU"
+    assert studio.delete(f"/items/{created['id']}", headers=AUTHOR).status_code == 409
+
+
+def test_tag_suggestions(studio):
+    entries = studio.get("/lists/referentiel", params={"level": UFR}).json()["entries"]
+    target = next(e for e in entries if e["parent"])
+    text = f"Patient case: {target['labels'].get('en')}"
+    found = studio.post("/items/suggest-tags", json={"text": text, "level": UFR, "limit": 5}, headers=AUTHOR).json()
+    assert found[0]["iri"] == target["iri"]
+    assert all(0 <= s["score"] <= 1 for s in found) and found == sorted(found, key=lambda s: -s["score"])
+
+
+def test_media_is_kept_once_by_hash(studio):
+    again = studio.post("/media", content=b"\x89PNG fake image", headers={**AUTHOR, "Content-Type": "image/png"})
+    assert again.json()["iri"] == studio.media[0]
+    digest = studio.media[0].rsplit("/", 1)[-1]
+    served = studio.get(f"/media/{digest}")
+    assert served.content == b"\x89PNG fake image" and served.headers["content-type"] == "image/png"
+    refused = studio.post("/media", content=b"MZ", headers={**AUTHOR, "Content-Type": "application/x-msdownload"})
+    assert refused.status_code == 422
