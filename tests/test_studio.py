@@ -186,3 +186,8 @@ def test_media_is_kept_once_by_hash(studio):
     assert served.content == b"\x89PNG fake image" and served.headers["content-type"] == "image/png"
     refused = studio.post("/media", content=b"MZ", headers={**AUTHOR, "Content-Type": "application/x-msdownload"})
     assert refused.status_code == 422
+
+
+def test_resource_fields_need_absolute_iris(studio):
+    response = studio.post("/items", json={**samples(studio)["QI-QRU"], "tags": ["IC-001"]}, headers=AUTHOR)
+    assert response.status_code == 422 and "tags: 'IC-001'" in response.json()["detail"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -12,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import PlatformDep
 from api.security import CurrentPrincipal, Principal
 from services.lists.repository import OFFICIEL, ListError
+from importers.qti import QtiError
+from services.studio.exchange import convert, export_item, import_converted
 from services.studio.items import Caller, ItemError, ItemForbidden, ItemNotFound, Studio
 from services.studio.media import MediaError, media_path, store_media
 from services.studio.model import Item
@@ -135,6 +138,32 @@ async def suggest_tags(body: SuggestRequest, studio: StudioDep, principal: Curre
     need_person(principal)
     result = await call(studio.suggest, body.text, body.level, body.limit)
     return result if isinstance(result, JSONResponse) else [vars(s) for s in result]
+
+
+@router.get("/items/{item_id}/export", summary="Export an item as QTI 3.0 or Moodle XML")
+async def export(item_id: str, studio: StudioDep, principal: CurrentPrincipal,
+                 format: Literal["qti", "moodle"] = "qti"):
+    """The XML; what the format cannot carry is listed in the X-Export-Problems header."""
+    need_person(principal)
+    result = await call(export_item, studio, item_id, format, caller_of(principal))
+    if isinstance(result, JSONResponse):
+        return result
+    text, problems = result
+    return Response(text, media_type="application/xml",
+                    headers={"X-Export-Problems": json.dumps(problems, ensure_ascii=True)})
+
+
+@router.post("/items/import", summary="Import QTI (2.2 or 3.0) or Moodle XML: prefilled items, saved if asked")
+async def import_items(request: Request, studio: StudioDep, principal: CurrentPrincipal,
+                       format: Literal["qti", "moodle"] = "qti", save: bool = False):
+    """Each source item comes back prefilled, with what could not be converted and what saving would refuse."""
+    need_person(principal)
+    content = await request.body()
+    try:
+        converted = convert(format, content, "upload")
+    except QtiError as exc:
+        return JSONResponse({"detail": str(exc)}, 422)
+    return await call(import_converted, studio, converted, caller_of(principal), save)
 
 
 @router.post("/media", status_code=201, summary="Store an image or article (kept once, by content hash)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from services.platform import Platform
 from services.studio.model import ITEM_KINDS, QUESTION_TYPES, Item
 from services.studio.rdf import item_graph, read_item
 from services.studio.suggest import Suggester, Suggestion
+from store.errors import ValidationFailed
 from store.terms import to_rdflib_graph
 from store.writes import GraphChange
 
@@ -257,6 +259,30 @@ class Studio:
             raise ItemError(f"a {item.kind} needs its ordered 'questions'")
         if item.kind == "ECOS" and item.station is None:
             raise ItemError("an ECOS station needs its 'station' (scenario, instructions, checklist …)")
+        bad = [f"{name}: {value!r}" for name, value in _iri_fields(item) if not ABSOLUTE_IRI.match(value)]
+        if bad:
+            raise ItemError(f"these fields need absolute IRIs: {'; '.join(bad)}")
+
+
+ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+$")
+
+
+def _iri_fields(item: Item):
+    """Every (field, value) of an item that names a resource."""
+    for name in ("owner", "article"):
+        if getattr(item, name):
+            yield name, getattr(item, name)
+    for name in ("coauthors", "tags", "specialties", "transversal"):
+        for value in getattr(item, name):
+            yield name, value
+    for n, question in enumerate([item.question] if item.question else item.questions, 1):
+        for name in ("image", "scale"):
+            if getattr(question, name):
+                yield f"question {n} {name}", getattr(question, name)
+        for answer in question.expert_answers:
+            yield f"question {n} expert answer", answer.value
+    if item.station and item.station.rating_scale:
+        yield "station rating_scale", item.station.rating_scale
 
 
 def _moved(term, old: str, new: str):
@@ -273,3 +299,18 @@ def _type_names(name: str) -> set[str]:
     """Class local names for a type filter: a question type (QRU …) or an item kind (DP …)."""
     iri = QUESTION_TYPES.get(name.upper()) or ITEM_KINDS.get(name.upper())
     return {str(iri).rsplit("#", 1)[-1]} if iri else {name}
+
+
+def check_only(studio: Studio, item: Item, caller: Caller) -> list[dict]:
+    """What saving the item would refuse (input, tags, shapes), without saving it."""
+    try:
+        studio._check_shape_of_input(item)
+        level = studio.home_level(caller, item)
+        studio.check_tags(item, level)
+        data = item_graph(item, f"{studio.base}item/preview", caller.person or f"{studio.base}person/unknown")
+        studio.platform.writer.check(data)
+    except ValidationFailed as exc:
+        return [v.as_dict() for v in exc.violations]
+    except ItemError as exc:
+        return [{"message": str(exc)}]
+    return []
