@@ -9,6 +9,7 @@ from api.routes import graphs, health, items, lists, queries, sparql
 from services.lists.library import ListLibrary
 from services.platform import Platform
 from services.studio.items import Studio
+from services.studio.legacy import Legacy
 from services.settings import Settings
 from store.port import Store
 
@@ -69,6 +70,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app.state.platform = platform
     app.state.lists = ListLibrary(platform)
     app.state.studio = Studio(platform, app.state.lists)
+    app.state.legacy = Legacy(app.state.studio)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for module in (health, sparql, queries, graphs, lists, items):

@@ -15,6 +15,7 @@ from api.security import CurrentPrincipal, Principal
 from services.lists.repository import OFFICIEL, ListError
 from importers.qti import QtiError
 from services.studio.exchange import convert, export_item, import_converted
+from services.studio.legacy import Legacy
 from services.studio.items import Caller, ItemError, ItemForbidden, ItemNotFound, Studio
 from services.studio.media import MediaError, media_path, store_media
 from services.studio.model import Item
@@ -164,6 +165,59 @@ async def import_items(request: Request, studio: StudioDep, principal: CurrentPr
     except QtiError as exc:
         return JSONResponse({"detail": str(exc)}, 422)
     return await call(import_converted, studio, converted, caller_of(principal), save)
+
+
+def get_legacy(request: Request) -> Legacy:
+    """The legacy SIDES importer of the app."""
+    return request.app.state.legacy
+
+
+LegacyDep = Annotated[Legacy, Depends(get_legacy)]
+
+
+@router.get("/legacy/items", summary="Your legacy SIDES items (eval<N> dossiers, q<N> questions), by e-mail")
+async def legacy_items(legacy: LegacyDep, principal: CurrentPrincipal):
+    """Legacy items whose author e-mail is one of yours (exam managers: those of their faculty's people)."""
+    need_person(principal)
+    return await call(legacy.items_for, caller_of(principal))
+
+
+@router.get("/legacy/items/{legacy_id}/preview", summary="Preview a legacy item as student or teacher")
+async def legacy_preview(legacy_id: str, legacy: LegacyDep, principal: CurrentPrincipal,
+                         view: Literal["student", "teacher"] = "teacher", format: Literal["json", "html"] = "json"):
+    """The legacy item as it would be imported."""
+    need_person(principal)
+    result = await call(legacy.prefill, legacy_id, caller_of(principal))
+    if isinstance(result, JSONResponse):
+        return result
+    if result["item"] is None:
+        return JSONResponse({"detail": "; ".join(result["problems"])}, 422)
+    shown = {**result["item"], "iri": f"legacy:{legacy_id}", "question": result["item"].get("question"),
+             "questions": result["item"].get("questions", [])}
+    shown = _with_defaults(shown)
+    view_doc = student_view(shown) if view == "student" else teacher_view(shown)
+    return HTMLResponse(as_html(view_doc, view == "teacher")) if format == "html" else {**view_doc,
+                                                                                         "problems": result["problems"]}
+
+
+@router.post("/legacy/items/{legacy_id}/prefill", summary="A new item prefilled from a legacy one (not saved)")
+async def legacy_prefill(legacy_id: str, legacy: LegacyDep, principal: CurrentPrincipal):
+    """Edit it if needed, then save it with POST /items."""
+    need_person(principal)
+    return await call(legacy.prefill, legacy_id, caller_of(principal))
+
+
+@router.post("/legacy/epreuves/{epreuve_id}/import", summary="Import a legacy épreuve: its items and an evaluation")
+async def legacy_epreuve(epreuve_id: str, legacy: LegacyDep, principal: CurrentPrincipal, strict: bool = False):
+    """Items are imported as new items plus an exam listing them, in one write; what cannot be converted is
+    reported item by item (strict: then nothing is written)."""
+    need_person(principal)
+    return await call(legacy.import_epreuve, epreuve_id, caller_of(principal), strict)
+
+
+def _with_defaults(item: dict) -> dict:
+    """Fill the fields previews read, for an item that only exists as JSON."""
+    return Item(**{k: v for k, v in item.items() if k in Item.model_fields}).model_dump() | {"iri": item["iri"]}
 
 
 @router.post("/media", status_code=201, summary="Store an image or article (kept once, by content hash)")

@@ -37,6 +37,15 @@ class ItemForbidden(ItemError):
 
 
 @dataclass(frozen=True)
+class Prepared:
+    """A checked new item, ready to be written."""
+
+    item_id: str
+    iri: str
+    change: GraphChange
+
+
+@dataclass(frozen=True)
 class Caller:
     """Who asks: a person IRI and whether they are the administrator."""
 
@@ -132,8 +141,8 @@ class Studio:
         item["id"] = item_id
         return item
 
-    def create(self, item: Item, caller: Caller, revision_of: str | None = None) -> dict:
-        """Validate and store a new item; the caller is its author."""
+    def prepare(self, item: Item, caller: Caller, revision_of: str | None = None) -> Prepared:
+        """Check a new item and build its graph, without writing (so several can be written at once)."""
         if caller.person is None:
             raise ItemForbidden("creating an item needs an identified author")
         self._check_shape_of_input(item)
@@ -145,8 +154,19 @@ class Studio:
         data = item_graph(item, self.item_iri(item_id), caller.person)
         if revision_of:
             data.add((URIRef(self.item_iri(item_id)), PROV.wasRevisionOf, URIRef(revision_of)))
-        self.platform.writer.apply([GraphChange(self.graph_iri(item_id), data, replace=True)])
-        return self.get(item_id, caller)
+        return Prepared(item_id, self.item_iri(item_id), GraphChange(self.graph_iri(item_id), data, replace=True))
+
+    def create(self, item: Item, caller: Caller, revision_of: str | None = None) -> dict:
+        """Validate and store a new item; the caller is its author."""
+        prepared = self.prepare(item, caller, revision_of)
+        self.platform.writer.apply([prepared.change])
+        return self.get(prepared.item_id, caller)
+
+    def universities_of(self, caller: Caller) -> list[str]:
+        """The universities the caller works for."""
+        if caller.person is None:
+            return []
+        return [r["university"].value for r in self._rows("person_universities", person=caller.person)]
 
     def update(self, item_id: str, item: Item, caller: Caller) -> dict:
         """Save a new version: the previous one becomes a linked revision; a published item is never changed."""
