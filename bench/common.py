@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import statistics
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.generator import Scale, write_nquads
@@ -55,3 +58,23 @@ def loaded_platform(triples: int):
         print(f"loaded {quads:,} quads in {time.perf_counter() - started:.1f} s -> {location}")
     ensure_library(platform)
     return platform
+
+
+@contextmanager
+def served(app):
+    """Serve an app with uvicorn on a free loopback port; yields its base URL."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

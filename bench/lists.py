@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 from api.app import create_app
-from bench.common import percentiles
+from bench.common import percentiles, served
 from bench.generator import Scale
 from services import dataset
 from services.lists.library import ListLibrary
@@ -23,13 +20,6 @@ from services.platform import Platform
 from services.settings import Settings
 
 ADMIN = "urn:ontosides:admin"
-
-
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def local_changes(library: ListLibrary, level: str, count: int, seed: int = 7) -> None:
@@ -67,14 +57,8 @@ def main() -> None:
         started = time.perf_counter()
         local_changes(library, ufr, args.changes)
         per_change = (time.perf_counter() - started) * 1000 / args.changes
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        url = f"http://127.0.0.1:{port}/lists/referentiel"
-        with httpx.Client(timeout=60) as client:
+        with served(app) as base_url, httpx.Client(timeout=60) as client:
+            url = f"{base_url}/lists/referentiel"
             first = client.get(url, params={"level": ufr})
             doc = first.json()
             print(f"référentiel: {doc['count']:,} visible entries at the UFR "
@@ -98,8 +82,6 @@ def main() -> None:
                 cold.append((time.perf_counter() - t) * 1000)
             p50, p95 = percentiles(cold)
             print(f"GET effective (json) after an upstream change: p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
-        server.should_exit = True
-        thread.join(10)
         platform.store.close()
 
 

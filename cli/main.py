@@ -291,6 +291,85 @@ def import_list_csv(path: Annotated[Path, typer.Argument(help="CSV: notation, la
         out.print(f"{len(result['added'])} entries added, {len(result['updated'])} updated")
 
 
+AuthorOpt = Annotated[str | None, typer.Option("--author", help="the person IRI who imports (author of saved items)")]
+
+
+def _print_import_rows(rows: list[dict]) -> int:
+    saved = 0
+    for row in rows:
+        item = row.get("item")
+        state = f"saved as {row['saved']}" if row.get("saved") else ("not importable" if item is None else "not saved")
+        kind = item["question"]["type"] if item and item.get("question") else (item or {}).get("kind", "-")
+        out.print(f"{row['source']}: {kind} — {state}", highlight=False)
+        for problem in row.get("problems", []):
+            err.print(f"  [yellow]![/] {problem}", highlight=False)
+        for violation in row.get("violations", []):
+            err.print(f"  [red]✗[/] {violation.get('path') or ''} {violation['message']}", highlight=False)
+        saved += bool(row.get("saved"))
+    return saved
+
+
+def _studio_import(fmt: str, paths: list[Path], author: str | None, save: bool, store: str | None) -> None:
+    from services.lists.library import ListLibrary
+    from services.studio.exchange import convert, import_converted
+    from services.studio.items import Caller, Studio
+
+    if save and not author:
+        fail("--save needs --author (the person IRI the items belong to)")
+    files = [f for p in paths for f in (sorted(p.glob("*.xml")) if p.is_dir() else [p])]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        fail(f"no such file: {', '.join(missing)}")
+    with platform_for(store) as platform:
+        studio = Studio(platform, ListLibrary(platform))
+        rows = []
+        for path in files:
+            converted = convert(fmt, path.read_bytes(), path.name, path.parent, studio)
+            rows += import_converted(studio, converted, Caller(author), save)
+        saved = _print_import_rows(rows)
+        out.print(f"{len(rows)} item(s) read, {saved} saved")
+
+
+@import_app.command("qti")
+def import_qti(paths: Annotated[list[Path], typer.Argument(help="QTI 2.2 or 3.0 item files, or folders of them")],
+               author: AuthorOpt = None,
+               save: Annotated[bool, typer.Option(help="save the items that pass the rules")] = False,
+               store: StoreOpt = None):
+    """Import QTI items: print each prefilled item's problems; save the valid ones with --save."""
+    _studio_import("qti", paths, author, save, store)
+
+
+@import_app.command("moodle")
+def import_moodle(paths: Annotated[list[Path], typer.Argument(help="Moodle XML quiz files")],
+                  author: AuthorOpt = None,
+                  save: Annotated[bool, typer.Option(help="save the items that pass the rules")] = False,
+                  store: StoreOpt = None):
+    """Import a Moodle XML quiz (multichoice, truefalse, shortanswer, numerical, matching, essay)."""
+    _studio_import("moodle", paths, author, save, store)
+
+
+@import_app.command("sides-epreuve")
+def import_sides_epreuve(epreuve: Annotated[str, typer.Argument(help="the legacy épreuve id, e.g. ep301")],
+                         author: Annotated[str, typer.Option("--author", help="the importing person's IRI")],
+                         strict: Annotated[bool, typer.Option(help="write nothing if any item cannot be imported")] = False,
+                         store: StoreOpt = None):
+    """Import a legacy SIDES épreuve (already loaded from the ontoSIDES lake) as items and an evaluation."""
+    from services.lists.library import ListLibrary
+    from services.studio.items import Caller, Studio
+    from services.studio.legacy import Legacy
+
+    with platform_for(store) as platform:
+        report = Legacy(Studio(platform, ListLibrary(platform))).import_epreuve(epreuve, Caller(author), strict)
+        for row in report["items"]:
+            out.print(f"{row['legacy_id']}: " + (f"imported as {row['saved']}" if row["saved"] else "not imported"),
+                      highlight=False)
+            for problem in row["problems"]:
+                err.print(f"  [yellow]![/] {problem}", highlight=False)
+        if not report["written"]:
+            fail("nothing was written" + (" (--strict)" if strict else ""))
+        out.print(f"evaluation {report['evaluation']}")
+
+
 @lists_app.command("show")
 def lists_show(list_key: Annotated[str, typer.Argument(help="the list's key")],
                level: LevelOpt = "https://w3id.org/ontosides#Officiel",

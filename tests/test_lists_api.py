@@ -245,3 +245,25 @@ def test_the_write_through_cache_matches_a_fresh_read(client):
     fresh = ListLibrary(library.platform)
     for level in (OFF, UNIV, UFR, DEPT):
         assert library.document("specialites", level, "json") == fresh.document("specialites", level, "json")
+
+
+def test_list_graphs_loaded_from_files_are_stamped_once(memory_platform, tmp_path):
+    from services.lists.library import ListLibrary
+    from services.lists.seed import ensure_library
+
+    ensure_library(memory_platform)
+    path = tmp_path / "local.ttl"
+    path.write_text(f"""@prefix os: <https://w3id.org/ontosides#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        <{BASE}list/imported> a os:List ; skos:prefLabel "Importée"@fr ; os:level os:Officiel ;
+            os:category <{BASE}list-category/Facultaire> .
+        <{BASE}list/imported/a> a os:ListEntry ; skos:inScheme <{BASE}list/imported> ; skos:prefLabel "A"@fr .""")
+    from services import dataset
+
+    graph = f"{BASE}graph/list/officiel/imported"
+    dataset.load_file(memory_platform, path, graph=graph)
+    library = ListLibrary(memory_platform)
+    assert library.repo.revisions([graph]) == {}
+    assert graph in ensure_library(memory_platform)
+    token = library.repo.revisions([graph])[graph]
+    assert [r.entry.label() for r in library.effective("imported", OFF).entries] == ["A"]
+    assert ensure_library(memory_platform) == [] and library.repo.revisions([graph])[graph] == token

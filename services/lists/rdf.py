@@ -15,6 +15,10 @@ RDF_TYPE = str(RDF.type)
 CORE = {str(p) for p in (RDF.type, SKOS.prefLabel, SKOS.notation, SKOS.broader, SKOS.inScheme, OS.order, OS.level,
                          SKOS.topConceptOf, OWL.deprecated)}
 LIST_TYPES = {str(OS.List), str(OS.Referentiel)}
+# Plain strings: these are compared hundreds of thousands of times when a big list is read.
+REVISION, LIST_CHANGE, IN_SCHEME = str(OS.revision), str(OS.ListChange), str(SKOS.inScheme)
+PREF_LABEL, NOTATION, BROADER, ORDER = str(SKOS.prefLabel), str(SKOS.notation), str(SKOS.broader), str(OS.order)
+LEVEL, DEPRECATED = str(OS.level), str(OWL.deprecated)
 
 
 def _number(term) -> float | None:
@@ -30,7 +34,7 @@ def read_layer(triples, level: str, list_iri: str) -> tuple[Layer, dict]:
     by_subject: dict[str, list] = {}
     revision = None
     for t in triples:
-        if t.predicate.value == str(OS.revision):
+        if t.predicate.value == REVISION:
             revision = t.object.value
             continue
         by_subject.setdefault(t.subject.value, []).append(t)
@@ -40,9 +44,9 @@ def read_layer(triples, level: str, list_iri: str) -> tuple[Layer, dict]:
         types = {t.object.value for t in items if t.predicate.value == RDF_TYPE}
         if types & LIST_TYPES:
             scheme = {"iri": subject, "types": sorted(types), "triples": items}
-        elif str(OS.ListChange) in types:
+        elif LIST_CHANGE in types:
             layer.changes.append(_change(items, level))
-        elif any(t.predicate.value == str(SKOS.inScheme) and t.object.value == list_iri for t in items):
+        elif any(t.predicate.value == IN_SCHEME and t.object.value == list_iri for t in items):
             layer.entries.append(_entry(subject, items, level, types))
     layer.changes.sort(key=lambda c: (c.at or "", c.target, c.kind))
     return layer, scheme
@@ -55,17 +59,17 @@ def _entry(subject: str, items, level: str, types: set[str]) -> Entry:
     deprecated = False
     for t in items:
         p = t.predicate.value
-        if p == str(SKOS.prefLabel):
+        if p == PREF_LABEL:
             labels[getattr(t.object, "language", None) or ""] = t.object.value
-        elif p == str(SKOS.notation):
+        elif p == NOTATION:
             notation = t.object.value
-        elif p == str(SKOS.broader):
+        elif p == BROADER:
             parent = t.object.value
-        elif p == str(OS.order):
+        elif p == ORDER:
             order = _number(t.object)
-        elif p == str(OS.level):
+        elif p == LEVEL:
             owner = t.object.value
-        elif p == str(OWL.deprecated):
+        elif p == DEPRECATED:
             deprecated = t.object.value == "true"
         elif p not in CORE:
             extra.append((p, t.object))

@@ -32,6 +32,15 @@ def ensure_library(platform: Platform) -> list[str]:
         if len(data):
             data.add((URIRef(graph_iri), OS.revision, Literal(uuid.uuid4().hex)))
             changes.append(GraphChange(graph_iri, data, [graph_iri]))
+    stamped = {c.graph for c in changes}
+    # List graphs loaded from files carry no revision token: give them one, or every read would parse them again.
+    query = platform.queries.get("unstamped_list_graphs")
+    for row in platform.store.select(query.text, query.bind({"prefix": f"{base}graph/list/"})):
+        graph_iri = row["graph"].value
+        if graph_iri not in stamped:
+            data = Graph()
+            data.add((URIRef(graph_iri), OS.revision, Literal(uuid.uuid4().hex)))
+            changes.append(GraphChange(graph_iri, data))
     if changes:
         platform.writer.apply(changes)
     return [c.graph for c in changes]
