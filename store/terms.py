@@ -72,3 +72,10 @@ def to_rdflib_graph(triples) -> Graph:
     for t in triples:
         graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
     return graph
+
+
+def number_literal(value: float) -> Literal:
+    """A number as xsd:integer when whole, else xsd:decimal (the datatypes the shapes accept)."""
+    if float(value).is_integer():
+        return Literal(str(int(value)), datatype=XSD.integer)
+    return Literal(str(value), datatype=XSD.decimal)

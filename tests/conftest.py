@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
+from rdflib import Graph
 
 from api.app import create_app
 from bench.generator import Scale
@@ -20,6 +22,7 @@ from services import dataset
 from services.platform import Platform
 from services.settings import Settings
 from store.embedded import OxigraphStore
+from tests.studio_samples import AUTHOR, BASE, TOKENS, UFR
 
 ADMIN_TOKEN = "test-admin-token"
 USER_TOKEN = "test-user-token"
@@ -116,3 +119,27 @@ def oxigraph_server(tmp_path_factory):
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    """A STUDIO API over a small demo, with an author, a colleague and two exam managers; media uploaded."""
+    settings = make_settings(user_tokens=TOKENS, media_dir=str(tmp_path_factory.mktemp("media")))
+    platform = Platform.build(settings, OxigraphStore())
+    dataset.load_demo(platform, Scale(universities=2, students_per_faculty=5, questions_per_faculty=5,
+                                      referentiel_items=10, objectives_per_item=3, questions_per_epreuve=5))
+    functions = Graph().parse(data=f"""
+        @prefix os: <https://w3id.org/ontosides#> . @prefix org: <http://www.w3.org/ns/org#> .
+        <{BASE}fa/m0> a os:FunctionAssignment ; org:member <{TOKENS['manager']}> ;
+            org:role os:GestionnaireEpreuves ; org:organization <{UFR}> .
+        <{BASE}fa/m1> a os:FunctionAssignment ; org:member <{TOKENS['other-manager']}> ;
+            org:role os:GestionnaireEpreuves ; org:organization <{BASE}org/univ-1/ufr-0> .""", format="turtle")
+    platform.writer.replace_graph(f"{BASE}graph/test-functions", functions)
+    client = TestClient(create_app(settings, platform.store))
+    image = client.post("/media", content=b"\x89PNG fake image", headers={**AUTHOR, "Content-Type": "image/png"})
+    article = client.post("/media", content=b"%PDF-1.4 article", headers={**AUTHOR, "Content-Type": "application/pdf"})
+    assert image.status_code == article.status_code == 201
+    client.media = (image.json()["iri"], article.json()["iri"])
+    return client
+
+

@@ -9,6 +9,17 @@ SCALE = f"{BASE}list/echelle-tcs"
 SCALE_VALUES = [f"{SCALE}/{v}" for v in ("2-fortement-infirmee", "1-infirmee", "0-ni-infirmee-ni-confirmee",
                                          "1-confirmee", "2-fortement-confirmee")]
 RATING = f"{BASE}list/grille-globale-ecos"
+UFR = f"{BASE}org/univ-0/ufr-0"
+TOKENS = {"author": f"{BASE}person/t0-0-0", "colleague": f"{BASE}person/t0-0-1",
+          "manager": f"{BASE}person/t0-0-2", "other-manager": f"{BASE}person/t1-0-0"}
+
+
+def as_user(name: str) -> dict:
+    """The header of a test user's bearer token."""
+    return {"Authorization": f"Bearer {name}"}
+
+
+AUTHOR = as_user("author")
 
 
 def options(right: set[int], n: int = 5) -> list[dict]:
@@ -114,3 +125,21 @@ def broken(image: str, article: str) -> dict[str, tuple[dict, str]]:
     variant("ECOS-negative-points", "ECOS", lambda i: i["station"]["checklist"][0].update(points=-1),
             "osh:ChecklistItemShape")
     return cases
+
+
+def same_content(sent: dict, got: dict) -> None:
+    for key, value in sent.items():
+        if key == "owner" and value is None:
+            continue
+        if isinstance(value, dict):
+            same_content(value, got[key])
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            assert len(got[key]) == len(value), key
+            for a, b in zip(value, got[key]):
+                same_content(a, b)
+        elif isinstance(value, list):
+            assert sorted(got[key]) == sorted(value), key
+        else:
+            assert got[key] == value, f"{key}: sent {value!r}, read back {got[key]!r}"
+
+

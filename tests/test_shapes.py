@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pyshacl import validate as pyshacl_validate
 from rdflib import Graph
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import SH
 
 from store.paths import SHAPES_DIR
 from store.validation import ShapeValidator, load_turtle_folder, violations_from_report

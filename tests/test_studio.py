@@ -3,69 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from rdflib import Graph
 
-from api.app import create_app
-from bench.generator import Scale
-from services import dataset
-from services.platform import Platform
-from store.embedded import OxigraphStore
-from tests.conftest import ADMIN_TOKEN, make_settings
-from tests.studio_samples import BASE, SCALE, broken, items
+from tests.conftest import ADMIN_TOKEN
+from tests.studio_samples import AUTHOR, BASE, TOKENS, UFR, as_user, broken, items, same_content
 
-UFR = f"{BASE}org/univ-0/ufr-0"
-TOKENS = {"author": f"{BASE}person/t0-0-0", "colleague": f"{BASE}person/t0-0-1",
-          "manager": f"{BASE}person/t0-0-2", "other-manager": f"{BASE}person/t1-0-0"}
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-
-
-def as_user(name: str) -> dict:
-    return {"Authorization": f"Bearer {name}"}
-
-
-AUTHOR = as_user("author")
-
-
-@pytest.fixture(scope="module")
-def studio(tmp_path_factory):
-    settings = make_settings(user_tokens=TOKENS, media_dir=str(tmp_path_factory.mktemp("media")))
-    platform = Platform.build(settings, OxigraphStore())
-    dataset.load_demo(platform, Scale(universities=2, students_per_faculty=5, questions_per_faculty=5,
-                                      referentiel_items=10, objectives_per_item=3, questions_per_epreuve=5))
-    functions = Graph().parse(data=f"""
-        @prefix os: <https://w3id.org/ontosides#> . @prefix org: <http://www.w3.org/ns/org#> .
-        <{BASE}fa/m0> a os:FunctionAssignment ; org:member <{TOKENS['manager']}> ;
-            org:role os:GestionnaireEpreuves ; org:organization <{UFR}> .
-        <{BASE}fa/m1> a os:FunctionAssignment ; org:member <{TOKENS['other-manager']}> ;
-            org:role os:GestionnaireEpreuves ; org:organization <{BASE}org/univ-1/ufr-0> .""", format="turtle")
-    platform.writer.replace_graph(f"{BASE}graph/test-functions", functions)
-    client = TestClient(create_app(settings, platform.store))
-    image = client.post("/media", content=b"\x89PNG fake image", headers={**AUTHOR, "Content-Type": "image/png"})
-    article = client.post("/media", content=b"%PDF-1.4 article", headers={**AUTHOR, "Content-Type": "application/pdf"})
-    assert image.status_code == article.status_code == 201
-    client.media = (image.json()["iri"], article.json()["iri"])
-    return client
 
 
 def samples(client):
     return items(*client.media)
-
-
-def same_content(sent: dict, got: dict) -> None:
-    for key, value in sent.items():
-        if key == "owner" and value is None:
-            continue
-        if isinstance(value, dict):
-            same_content(value, got[key])
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
-            assert len(got[key]) == len(value), key
-            for a, b in zip(value, got[key]):
-                same_content(a, b)
-        elif isinstance(value, list):
-            assert sorted(got[key]) == sorted(value), key
-        else:
-            assert got[key] == value, f"{key}: sent {value!r}, read back {got[key]!r}"
 
 
 @pytest.mark.parametrize("name", list(items("i", "a")))

@@ -7,8 +7,7 @@ import pytest
 from importers.moodle import parse_moodle, to_moodle
 from importers.qti import parse_qti, to_qti
 from tests.conftest import SHARED
-from tests.studio_samples import items
-from tests.test_studio import AUTHOR, same_content, studio  # noqa: F401  (the module fixture)
+from tests.studio_samples import AUTHOR, items, same_content
 
 IMAGE = "https://data.ontosides.fr/media/" + "a" * 64
 QTI_TYPES = ["QRU", "QRM", "QRP", "QRM_LONG", "QRP_LONG", "QROC", "QROL", "NUMERIQUE", "ZONE", "ASSOCIATION"]
@@ -50,7 +49,7 @@ def test_what_qti_cannot_express_is_reported():
 
 
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"the QTI samples are not at {SAMPLES}")
-def test_another_tools_qti_samples_import_or_are_reported(studio):  # noqa: F811
+def test_another_tools_qti_samples_import_or_are_reported(studio):
     expected = {"choice": "QRU", "choice_multiple": "QRM", "text_entry": "QROC", "extended_text": "QROL",
                 "essay": "QROL", "match": "ASSOCIATION", "associate": "ASSOCIATION", "hotspot": "ZONE",
                 "inline_choice": None, "order": None}
@@ -74,7 +73,7 @@ def test_another_tools_qti_samples_import_or_are_reported(studio):  # noqa: F811
     assert three["saved"] is None and any("4 or 5" in v["message"] for v in three["violations"])
 
 
-def test_api_export_and_import_round_trip(studio):  # noqa: F811
+def test_api_export_and_import_round_trip(studio):
     created = studio.post("/items", json=items(*studio.media)["QI-QRM"], headers=AUTHOR).json()
     for fmt in ("qti", "moodle"):
         exported = studio.get(f"/items/{created['id']}/export", params={"format": fmt}, headers=AUTHOR)

@@ -7,7 +7,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, SKOS, XSD
 
 from services.lists.model import CHANGE_KINDS, Change, Entry, Layer
-from store.terms import OS, from_ox
+from store.terms import OS, from_ox, number_literal
 
 KIND_IRIS = {"hide": OS.HideEntry, "show": OS.ShowEntry, "relabel": OS.RelabelEntry, "reorder": OS.ReorderEntry}
 KIND_NAMES = {str(v): k for k, v in KIND_IRIS.items()}
@@ -97,13 +97,6 @@ def _change(items, level: str) -> Change:
                   values.get("order"), values.get("author"), values.get("at"))
 
 
-def order_literal(order: float) -> Literal:
-    """An order as xsd:integer when whole, else xsd:decimal (what the shapes accept)."""
-    if float(order).is_integer():
-        return Literal(str(int(order)), datatype=XSD.integer)
-    return Literal(str(order), datatype=XSD.decimal)
-
-
 def _label(graph: Graph, subject: URIRef, labels: dict[str, str]) -> None:
     for lang, text in labels.items():
         graph.add((subject, SKOS.prefLabel, Literal(text, lang=lang or None)))
@@ -120,7 +113,7 @@ def entry_triples(graph: Graph, entry: Entry, list_iri: str) -> None:
     if entry.notation:
         graph.add((s, SKOS.notation, Literal(entry.notation)))
     if entry.order is not None:
-        graph.add((s, OS.order, order_literal(entry.order)))
+        graph.add((s, OS.order, number_literal(entry.order)))
     if entry.parent:
         graph.add((s, SKOS.broader, URIRef(entry.parent)))
     else:
@@ -143,7 +136,7 @@ def change_triples(graph: Graph, change: Change, change_iri: str, list_iri: str)
     graph.add((s, OS.inList, URIRef(list_iri)))
     _label(graph, s, change.labels)
     if change.order is not None:
-        graph.add((s, OS.order, order_literal(change.order)))
+        graph.add((s, OS.order, number_literal(change.order)))
     if change.author:
         graph.add((s, PROV.wasAttributedTo, URIRef(change.author)))
     if change.at:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, XSD
+from rdflib.namespace import DCTERMS, RDF
 
 from services.studio.model import ITEM_KINDS, QUESTION_TYPES, STATUSES, Item, Question
-from store.terms import OS
+from store.terms import OS, number_literal
 
 KIND_BY_IRI = {v: k for k, v in ITEM_KINDS.items()}
 TYPE_BY_IRI = {v: k for k, v in QUESTION_TYPES.items()}
@@ -14,12 +14,6 @@ STATUS_BY_IRI = {v: k for k, v in STATUSES.items()}
 CRITICALITY = {"indispensable": OS.Indispensable, "unacceptable": OS.Unacceptable}
 CRITICALITY_BY_IRI = {v: k for k, v in CRITICALITY.items()}
 TEXTS = {"teaching_comment": OS.teachingComment, "comment": OS.comment, "hint": OS.hint}
-
-
-def _number(value: float) -> Literal:
-    if float(value).is_integer():
-        return Literal(str(int(value)), datatype=XSD.integer)
-    return Literal(str(value), datatype=XSD.decimal)
 
 
 def _texts(g: Graph, s: URIRef, source) -> None:
@@ -49,7 +43,7 @@ def question_triples(g: Graph, q: URIRef, question: Question) -> None:
     if question.model_answer:
         g.add((q, OS.modelAnswer, Literal(question.model_answer)))
     if question.max_points is not None:
-        g.add((q, OS.maxPoints, _number(question.max_points)))
+        g.add((q, OS.maxPoints, number_literal(question.max_points)))
     if question.image:
         g.add((q, OS.image, URIRef(question.image)))
     for n, area in enumerate(question.areas, 1):
@@ -59,9 +53,9 @@ def question_triples(g: Graph, q: URIRef, question: Question) -> None:
         g.add((a, OS.areaShape, Literal(area.shape)))
         g.add((a, OS.coordinates, Literal(area.coords)))
     if question.value is not None:
-        g.add((q, OS.numericValue, _number(question.value)))
+        g.add((q, OS.numericValue, number_literal(question.value)))
     if question.tolerance is not None:
-        g.add((q, OS.tolerance, _number(question.tolerance)))
+        g.add((q, OS.tolerance, number_literal(question.tolerance)))
     if question.unit:
         g.add((q, OS.unit, Literal(question.unit)))
     for n, pair in enumerate(question.pairs, 1):
@@ -137,7 +131,7 @@ def item_graph(item: Item, iri: str, creator: str) -> Graph:
             g.add((s, OS.hasChecklistItem, c))
             g.add((c, RDF.type, OS.ChecklistItem))
             g.add((c, OS.description, Literal(check.text)))
-            g.add((c, OS.points, _number(check.points)))
+            g.add((c, OS.points, number_literal(check.points)))
             g.add((c, OS.position, Literal(n)))
     return g
 
