@@ -32,6 +32,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.queries --triples 1000000
 	$(BIN)/python -m bench.writes --triples 1000000
 	$(BIN)/python -m bench.lists
+	$(BIN)/python -m bench.items --triples 1000000
+	$(BIN)/python -m bench.suggest_eval
 
 bench-big: $(STAMP)
 	$(BIN)/python -m bench.ingest --triples 10000000

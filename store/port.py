@@ -39,6 +39,9 @@ class GraphResult:
 
     triples: list = field(default_factory=list)
 
+    def __len__(self) -> int:
+        return len(self.triples)
+
 
 Result = Rows | bool | GraphResult
 

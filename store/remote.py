@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from store.errors import ImportFailed, QuerySyntaxError, QueryTimeout, StoreError
 from store.port import GraphResult, Limits, Progress, Rows, Store
 from store.queries import internal_query
-from store.sparql_text import inject_values, top_group_start, values_list
+from store.sparql_text import inject_values, inject_values_list
 
 MEDIA = {
     ox.RdfFormat.N_TRIPLES: "application/n-triples",
@@ -123,10 +123,7 @@ class RemoteSparqlStore(Store):
         found: dict = {}
         query = internal_query("types_of").text
         for start in range(0, len(resources), 500):
-            chunk = resources[start:start + 500]
-            at = top_group_start(query)
-            text = f"{query[:at + 1]} {values_list('s', chunk)} {query[at + 1:]}"
-            for row in self.select(text):
+            for row in self.select(inject_values_list(query, "s", resources[start:start + 500])):
                 found.setdefault(row["s"], set()).add(row["t"])
         return found
 

@@ -91,3 +91,9 @@ def inject_values(query: str, bindings: Mapping[str, object] | None) -> str:
         return query
     at = top_group_start(query)
     return f"{query[:at + 1]} {values_block(bindings)} {query[at + 1:]}"
+
+
+def inject_values_list(query: str, var: str, terms: Iterable[object]) -> str:
+    """Bind one variable to several terms by a VALUES block placed first in the WHERE group."""
+    at = top_group_start(query)
+    return f"{query[:at + 1]} {values_list(var, terms)} {query[at + 1:]}"

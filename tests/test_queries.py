@@ -31,12 +31,11 @@ ARGUMENTS = {
     "person_emails": {"person": "https://data.ontosides.fr/person/s0-0-0"},
     "person_faculties": {"person": "https://data.ontosides.fr/person/s0-0-0"},
     "person_universities": {"person": "https://data.ontosides.fr/person/s0-0-0"},
-    "unstamped_list_graphs": {"prefix": "https://data.ontosides.fr/graph/list/"},
 }
 # The demo data holds no list edits, list administrators, exam managers, media or legacy extract, and
 # item u0f0q0 may not be in an épreuve: tests/test_lists_api.py and tests/test_studio*.py run these on real data.
 MAY_BE_EMPTY = {"person_by_email", "list_admin_levels", "list_history", "item_usage", "legacy_describe",
-                "legacy_items", "managed_emails", "managed_organisations", "media_type", "unstamped_list_graphs"}
+                "legacy_items", "managed_emails", "managed_organisations", "media_type"}
 LIBRARY = QueryLibrary()
 
 

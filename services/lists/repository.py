@@ -13,11 +13,20 @@ from services.lists.model import Layer
 from services.lists.rdf import read_layer
 from services.platform import Platform
 from store.queries import internal_query
-from store.sparql_text import top_group_start, values_list
+from store.port import Store
+from store.sparql_text import inject_values_list
 from store.embedded import OxigraphStore
 from store.terms import OS, to_ox
 
 OFFICIEL = str(OS.Officiel)
+
+
+def graph_revisions(store: Store, graphs: list[str]) -> dict[str, str]:
+    """The revision token of each of these graphs that has one."""
+    if not graphs:
+        return {}
+    text = inject_values_list(internal_query("graph_revisions").text, "g", [ox.NamedNode(g) for g in graphs])
+    return {r["g"].value: r["r"].value for r in store.select(text)}
 
 
 class ListError(ValueError):
@@ -133,10 +142,7 @@ class ListRepository:
     # --- layers --------------------------------------------------------------
     def revisions(self, graphs: list[str]) -> dict[str, str]:
         """The revision token of each graph that has one."""
-        query = internal_query("graph_revisions").text
-        at = top_group_start(query)
-        text = f"{query[:at + 1]} {values_list('g', [ox.NamedNode(g) for g in graphs])} {query[at + 1:]}"
-        return {r["g"].value: r["r"].value for r in self.platform.store.select(text)}
+        return graph_revisions(self.platform.store, graphs)
 
     def layers(self, info: ListInfo, chain: list[str]) -> list[Layer]:
         """The layers of a list for a chain of levels (owner first), fresh from the store or the cache.

@@ -7,6 +7,7 @@ import uuid
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
+from services.lists.repository import graph_revisions
 from services.platform import Platform
 from store.paths import ROOT
 from store.terms import OS, from_ox
@@ -34,10 +35,11 @@ def ensure_library(platform: Platform) -> list[str]:
             changes.append(GraphChange(graph_iri, data, [graph_iri]))
     stamped = {c.graph for c in changes}
     # List graphs loaded from files carry no revision token: give them one, or every read would parse them again.
-    query = platform.queries.get("unstamped_list_graphs")
-    for row in platform.store.select(query.text, query.bind({"prefix": f"{base}graph/list/"})):
-        graph_iri = row["graph"].value
-        if graph_iri not in stamped:
+    list_graphs = [g for g in platform.store.named_graphs() if g.value.startswith(f"{base}graph/list/")]
+    tokens = graph_revisions(platform.store, [g.value for g in list_graphs])
+    for graph in list_graphs:
+        graph_iri = graph.value
+        if graph_iri not in stamped and graph_iri not in tokens:
             data = Graph()
             data.add((URIRef(graph_iri), OS.revision, Literal(uuid.uuid4().hex)))
             changes.append(GraphChange(graph_iri, data))
