@@ -15,3 +15,9 @@ def get_platform(request: Request) -> Platform:
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+def forget_cached_lists(request: Request) -> None:
+    """After a write that bypassed the services (raw SPARQL update, Graph Store), drop what the app cached."""
+    request.app.state.lists.invalidate()
+    request.app.state.studio.invalidate()

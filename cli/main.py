@@ -27,7 +27,8 @@ from store.queries import NamedQuery, ParamError, parse_query_file
 
 app = typer.Typer(help="OntoSIDES-KG: the knowledge graph of medical e-assessment.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
-import_app = typer.Typer(help="Import a source format (later modules add theirs).", no_args_is_help=True)
+import_app = typer.Typer(help="Import a source format: LiSA référentiel, list CSV, QTI, Moodle XML, legacy SIDES.",
+                         no_args_is_help=True)
 app.add_typer(import_app, name="import")
 lists_app = typer.Typer(help="The list library: effective lists, local changes.", no_args_is_help=True)
 app.add_typer(lists_app, name="lists")
@@ -77,7 +78,7 @@ def byte_progress(total: int):
 
 @app.command()
 def init(store: StoreOpt = None):
-    """Create the store (if needed) and load the ontology into it."""
+    """Create the store (if needed), load the ontology and add the Officiel list library."""
     with platform_for(store) as platform:
         changed = platform.ensure_ontology()
         lists = ensure_library(platform)
@@ -228,7 +229,8 @@ def demo(triples: Annotated[int | None, typer.Option(help="generate about this m
             ensure_library(platform)
             return
         scale = Scale.for_triples(triples) if triples else Scale.demo()
-        report = dataset.load_demo(platform, scale)
+        with err.status("generating and loading demo data…"):
+            report = dataset.load_demo(platform, scale)
         out.print(f"demo data: {report.quads} quads in {len(report.graphs)} graphs at {platform.store.location}")
 
 

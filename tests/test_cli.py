@@ -107,3 +107,21 @@ def test_init_and_queries_listing(tmp_path):
     assert done.returncode == 0 and "ontology loaded" in done.stdout
     listing = run("queries")
     assert "epreuve_grades(epreuve:iri)" in listing.stdout
+
+
+LISA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "r2c-lisa-sample"
+
+
+@pytest.mark.skipif(not LISA.is_dir(), reason=f"the LiSA sample is not at {LISA}")
+def test_import_lisa_then_again_changes_nothing(tmp_path):
+    store = str(tmp_path / "store")
+    first = run("import", "lisa", str(LISA), "--store", store)
+    assert first.returncode == 0, first.stderr
+    assert "30 items, 433 objectives; 478 added" in first.stdout
+    assert "IC-027/OIC-027-07-A.txt: no Rubric" in first.stderr
+    second = run("import", "lisa", str(LISA), "--store", store)
+    assert "unchanged: nothing written" in second.stdout
+    shown = run("lists", "show", "referentiel", "--store", store, "--format", "csv")
+    assert len(shown.stdout.splitlines()) == 1 + 463
+    missing = run("import", "lisa", str(tmp_path / "nowhere"), "--store", store)
+    assert missing.returncode == 1 and "not a folder" in missing.stderr

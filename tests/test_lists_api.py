@@ -267,3 +267,13 @@ def test_list_graphs_loaded_from_files_are_stamped_once(memory_platform, tmp_pat
     token = library.repo.revisions([graph])[graph]
     assert [r.entry.label() for r in library.effective("imported", OFF).entries] == ["A"]
     assert ensure_library(memory_platform) == [] and library.repo.revisions([graph])[graph] == token
+
+
+def test_a_raw_sparql_update_is_seen_by_the_list_library(client):
+    before = effective(client, "specialites", UFR)
+    assert label_of(before, CARDIO) == "Cardiologie"
+    update = f"""DELETE {{ GRAPH ?g {{ <{CARDIO}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} }}
+        INSERT {{ GRAPH ?g {{ <{CARDIO}> <http://www.w3.org/2004/02/skos/core#prefLabel> "Cardio (SPARQL)"@fr }} }}
+        WHERE {{ GRAPH ?g {{ <{CARDIO}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} }}"""
+    assert client.post("/sparql", data={"update": update}, headers=ADMIN).status_code == 204
+    assert label_of(effective(client, "specialites", UFR), CARDIO) == "Cardio (SPARQL)"

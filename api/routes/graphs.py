@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import PlatformDep
+from api.deps import PlatformDep, forget_cached_lists
 from api.results import GRAPH_TYPES, choose
 from api.security import AdminPrincipal
 from store.errors import StoreError, ValidationFailed
@@ -74,6 +74,7 @@ async def put_graph(request: Request, platform: PlatformDep, admin: AdminPrincip
         return _rejected(exc)
     except StoreError as exc:
         raise HTTPException(500, str(exc)) from None
+    forget_cached_lists(request)
     return Response(status_code=204 if existed else 201)
 
 
@@ -88,14 +89,16 @@ async def post_graph(request: Request, platform: PlatformDep, admin: AdminPrinci
         await run_in_threadpool(platform.writer.replace_graph, graph, merged)
     except ValidationFailed as exc:
         return _rejected(exc)
+    forget_cached_lists(request)
     return Response(status_code=204)
 
 
 @router.delete("", summary="Drop a named graph")
-def delete_graph(platform: PlatformDep, admin: AdminPrincipal, graph: GraphParam):
+def delete_graph(request: Request, platform: PlatformDep, admin: AdminPrincipal, graph: GraphParam):
     """Remove a graph and its triples."""
     iri = _graph_iri(graph)
     if not platform.store.has_graph(iri):
         raise HTTPException(404, f"no graph {graph}")
     platform.writer.drop_graph(graph)
+    forget_cached_lists(request)
     return Response(status_code=204)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import PlatformDep
+from api.deps import PlatformDep, forget_cached_lists
 from api.results import GRAPH_TYPES, RESULT_TYPES, choose, serialize_result
 from api.security import CurrentPrincipal, require_admin
 from services.platform import Platform
@@ -55,7 +55,7 @@ async def run_query(platform: Platform, query: str, accept: str | None, fmt: str
     return Response(body, media_type=media + charset)
 
 
-async def run_update(platform: Platform, update: str) -> Response:
+async def run_update(request: Request, platform: Platform, update: str) -> Response:
     """Run a SPARQL update (administrator only, checked by the caller)."""
     try:
         await run_in_threadpool(platform.store.update, update)
@@ -63,6 +63,8 @@ async def run_update(platform: Platform, update: str) -> Response:
         return error(400, f"SPARQL syntax error: {exc}")
     except StoreError as exc:
         return error(500, str(exc))
+    # A raw update may touch list graphs without a new revision token: drop what the app cached.
+    forget_cached_lists(request)
     return Response(status_code=204)
 
 
@@ -111,7 +113,7 @@ async def sparql_post(request: Request, platform: PlatformDep, principal: Curren
             require_admin(principal)
         except HTTPException as exc:
             return error(exc.status_code, exc.detail)
-        return await run_update(platform, update)
+        return await run_update(request, platform, update)
     if not query:
         return error(400, "missing 'query' (or 'update') parameter")
     return await run_query(platform, query, request.headers.get("accept"), params.get("format"))

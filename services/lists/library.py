@@ -63,6 +63,13 @@ class ListLibrary:
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
 
+    def invalidate(self) -> None:
+        """Forget every cached layer and serialisation (after writes that bypass the library)."""
+        with self._lock:
+            self._effective.clear()
+            self._documents.clear()
+        self.repo.forget_all()
+
     # --- reading -------------------------------------------------------------
     def levels(self) -> list[dict]:
         """The level tree, as a flat list with parents."""

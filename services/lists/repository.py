@@ -202,6 +202,11 @@ class ListRepository:
         with self._lock:
             self._layers[graph_iri] = (token, layer, scheme or cached[2])
 
+    def forget_all(self) -> None:
+        """Drop every cached layer."""
+        with self._lock:
+            self._layers.clear()
+
     def forget(self, graph_iri: str) -> None:
         """Drop a graph from the cache."""
         with self._lock:

@@ -260,6 +260,10 @@ class Studio:
                             "tags": sorted(entry["tags"]), "specialties": sorted(entry["specialties"])})
         return sorted(results, key=lambda e: e["title"])
 
+    def invalidate(self) -> None:
+        """Forget the cached suggestion index."""
+        self._suggesters = {}
+
     def suggest(self, text: str, level: str = OFFICIEL, limit: int = 10) -> list[Suggestion]:
         """Référentiel entries of the level's effective list that best match a text."""
         info, layers = self.lists.layers("referentiel", level)
