@@ -17,9 +17,12 @@ class Settings(BaseSettings):
     query_url: str | None = Field(None, description="remote SPARQL query endpoint, if not <store>/query")
     update_url: str | None = Field(None, description="remote SPARQL update endpoint, if not <store>/update")
     gsp_url: str | None = Field(None, description="remote Graph Store endpoint, if not <store>/store")
-    remote_user: str | None = None
+    remote_user: str | None = Field(None, description="basic-auth user for the remote query endpoint")
     remote_password: str | None = None
-    remote_token: str | None = None
+    remote_update_user: str | None = Field(None, description="basic-auth user for updates and the Graph Store, "
+                                                             "if not the query user")
+    remote_update_password: str | None = None
+    remote_token: str | None = Field(None, description="bearer token sent to the remote server")
     base_iri: str = "https://data.ontosides.fr/"
     admin_token: str | None = Field(None, description="bearer token of the administrator")
     user_tokens: dict[str, str] = Field(default_factory=dict,
@@ -35,4 +38,5 @@ class Settings(BaseSettings):
         """Open the configured store."""
         return open_store(self.store, query_url=self.query_url, update_url=self.update_url,
                           gsp_url=self.gsp_url, user=self.remote_user, password=self.remote_password,
+                          update_user=self.remote_update_user, update_password=self.remote_update_password,
                           token=self.remote_token, timeout_s=self.query_timeout_s)

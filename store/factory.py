@@ -16,19 +16,21 @@ def is_remote(location: str) -> bool:
 
 def open_store(location: str, *, query_url: str | None = None, update_url: str | None = None,
                gsp_url: str | None = None, user: str | None = None, password: str | None = None,
+               update_user: str | None = None, update_password: str | None = None,
                token: str | None = None, timeout_s: float = 60.0) -> Store:
     """The store at a location; a bare server URL is taken as an Oxigraph server's base."""
     if location == ":memory:":
         return OxigraphStore()
     if is_remote(location):
-        auth = (user, password) if user else None
+        auth = (user, password or "") if user else None
+        update_auth = (update_user, update_password or "") if update_user else auth
         base = RemoteEndpoints.oxigraph(location)
         endpoints = RemoteEndpoints(
             query_url=query_url or base.query_url,
             update_url=update_url or base.update_url,
             gsp_url=gsp_url or base.gsp_url,
             query_auth=auth,
-            update_auth=auth,
+            update_auth=update_auth,
             bearer_token=token,
             timeout_s=timeout_s,
         )

@@ -160,3 +160,37 @@ class TestRemoteStore(StoreContract):
 def test_graph_result_type_for_describe():
     store = OxigraphStore()
     assert isinstance(store.execute("DESCRIBE <http://example.org/x>"), GraphResult)
+
+
+def test_remote_credentials_are_configured_separately():
+    from store.factory import open_store
+
+    store = open_store("http://127.0.0.1:9/ds", query_url="http://127.0.0.1:9/ds/query",
+                       update_url="http://127.0.0.1:9/ds/update", gsp_url="http://127.0.0.1:9/ds/data",
+                       user="reader", password="r", update_user="writer", update_password="w")
+    assert store.endpoints.query_auth == ("reader", "r") and store.endpoints.update_auth == ("writer", "w")
+    assert store.endpoints.update_url.endswith("/ds/update") and store.endpoints.gsp_url.endswith("/ds/data")
+    from store.errors import StoreError
+
+    with pytest.raises(StoreError, match="cannot reach"):
+        store.select("SELECT * WHERE { ?s ?p ?o }")
+    store.close()
+
+
+def test_the_list_library_runs_on_a_remote_store(oxigraph_server):
+    from services.lists.library import ListLibrary
+    from services.lists.repository import OFFICIEL
+    from services.lists.seed import ensure_library
+    from services.platform import Platform
+    from tests.conftest import make_settings
+
+    platform = Platform.build(make_settings(store=oxigraph_server))
+    platform.ensure_ontology()
+    ensure_library(platform)
+    library = ListLibrary(platform)
+    orl = "https://data.ontosides.fr/list/specialites/orl"
+    assert orl in library.effective("specialites", OFFICIEL).by_iri()
+    library.change("specialites", OFFICIEL, "relabel", orl, "urn:ontosides:admin", labels={"fr": "ORL et CCF"})
+    assert library.effective("specialites", OFFICIEL).by_iri()[orl].entry.label() == "ORL et CCF"
+    assert ListLibrary(platform).effective("specialites", OFFICIEL).by_iri()[orl].entry.label() == "ORL et CCF"
+    platform.store.close()
