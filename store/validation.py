@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from pyshacl import Validator
@@ -32,6 +33,8 @@ class ShapeValidator:
         self.ontology = load_turtle_folder(ontology_dir)
         self._shapes_graph = ShapesGraph(self.shapes)
         self._shapes_graph.shapes  # harvest once: later validations reuse it
+        # The harvested shapes are shared state inside pyshacl: API threads take turns (a check is a few ms).
+        self._lock = threading.Lock()
         self.superclasses = self._superclass_closure()
         # Individuals the ontology itself types (functions, ranks, statuses, change kinds…).
         self.individual_types: dict[URIRef, set[URIRef]] = {}
@@ -92,8 +95,9 @@ class ShapeValidator:
     def validate_extract(self, extract: Graph) -> list[Violation]:
         """Violations of a graph that already holds what the shapes need."""
         validator = Validator(DataGraph.from_rdflib(extract), shacl_graph=self.shapes, options={"inplace": True})
-        validator.shacl_graph = self._shapes_graph
-        conforms, report, _ = validator.run()
+        with self._lock:
+            validator.shacl_graph = self._shapes_graph
+            conforms, report, _ = validator.run()
         return [] if conforms else violations_from_report(report, self.shapes)
 
 

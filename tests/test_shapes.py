@@ -67,3 +67,14 @@ def test_reused_shapes_give_the_same_report_as_a_fresh_pyshacl_run(validator, pa
     conforms, report, _ = pyshacl_validate(extract, shacl_graph=validator.shapes)
     fresh = violations_from_report(report, validator.shapes)
     assert [v.as_dict() for v in ours] == [v.as_dict() for v in fresh]
+
+
+def test_concurrent_validations_give_the_same_reports(validator):
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = (VALID + INVALID)[:40] * 3
+    expected = {p: [v.as_dict() for v in validator.validate(Graph().parse(p, format="turtle"))] for p in set(paths)}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda p: (p, [v.as_dict() for v in validator.validate(Graph().parse(p, format="turtle"))]),
+                                paths))
+    assert all(found == expected[p] for p, found in results)
