@@ -318,7 +318,7 @@ def _studio_import(fmt: str, paths: list[Path], author: str | None, save: bool, 
 
     if save and not author:
         fail("--save needs --author (the person IRI the items belong to)")
-    files = [f for p in paths for f in (sorted(p.glob("*.xml")) if p.is_dir() else [p])]
+    files = [f for p in paths for f in (sorted([*p.glob("*.xml"), *p.glob("*.zip")]) if p.is_dir() else [p])]
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         fail(f"no such file: {', '.join(missing)}")
@@ -333,7 +333,7 @@ def _studio_import(fmt: str, paths: list[Path], author: str | None, save: bool, 
 
 
 @import_app.command("qti")
-def import_qti(paths: Annotated[list[Path], typer.Argument(help="QTI 2.2 or 3.0 item files, or folders of them")],
+def import_qti(paths: Annotated[list[Path], typer.Argument(help="QTI 2.2/3.0 items or content packages (.zip), or folders")],
                author: AuthorOpt = None,
                save: Annotated[bool, typer.Option(help="save the items that pass the rules")] = False,
                store: StoreOpt = None):

@@ -85,3 +85,26 @@ def test_api_export_and_import_round_trip(studio):
         assert again["question"]["options"] == created["question"]["options"]
     bad = studio.post("/items/import", params={"format": "qti"}, content=b"<not-qti/>", headers=AUTHOR)
     assert bad.status_code == 422 and "not a QTI assessment item" in bad.json()["detail"]
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"the QTI samples are not at {SAMPLES}")
+def test_a_qti_content_package_brings_its_images(studio):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr("imsmanifest.xml", "<manifest/>")
+        package.writestr("items/hotspot.xml", (SAMPLES / "hotspot.xml").read_bytes())
+        package.writestr("items/images/ukair.png", b"\x89PNG map of UK airports")
+        package.writestr("items/broken.xml", b"<assessmentItem")
+    rows = studio.post("/items/import", params={"format": "qti", "save": "true"}, content=buffer.getvalue(),
+                       headers=AUTHOR).json()
+    by_source = {r["source"]: r for r in rows}
+    hotspot = by_source["upload:items/hotspot.xml"]
+    assert hotspot["saved"], hotspot
+    saved = studio.get(f"/items/{hotspot['saved']}", headers=AUTHOR).json()
+    assert saved["question"]["image"].startswith("https://data.ontosides.fr/media/")
+    assert saved["question"]["areas"] == [{"shape": "circle", "coords": "77,115,8"}]
+    assert by_source["upload:items/broken.xml"]["item"] is None
+    assert "not well-formed" in by_source["upload:items/broken.xml"]["problems"][0]

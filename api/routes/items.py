@@ -157,11 +157,12 @@ async def export(item_id: str, studio: StudioDep, principal: CurrentPrincipal,
 @router.post("/items/import", summary="Import QTI (2.2 or 3.0) or Moodle XML: prefilled items, saved if asked")
 async def import_items(request: Request, studio: StudioDep, principal: CurrentPrincipal,
                        format: Literal["qti", "moodle"] = "qti", save: bool = False):
-    """Each source item comes back prefilled, with what could not be converted and what saving would refuse."""
+    """Each source item comes back prefilled, with what could not be converted and what saving would refuse.
+    QTI may come as one item (XML) or a content package (zip with its images)."""
     need_person(principal)
     content = await request.body()
     try:
-        converted = convert(format, content, "upload")
+        converted = convert(format, content, "upload", studio=studio)
     except QtiError as exc:
         return JSONResponse({"detail": str(exc)}, 422)
     return await call(import_converted, studio, converted, caller_of(principal), save)

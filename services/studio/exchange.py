@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
+import posixpath
+import zipfile
+from pathlib import Path, PurePosixPath
 
 from pydantic import ValidationError
 
 from importers.moodle import parse_moodle, to_moodle
-from importers.qti import Converted, parse_qti, to_qti
+from importers.qti import Converted, QtiError, parse_qti, to_qti
 from services.studio.items import Caller, ItemError, Studio, check_only
 from services.studio.media import store_media
 from services.studio.model import Item
@@ -33,16 +36,52 @@ def export_item(studio: Studio, item_id: str, fmt: str, caller: Caller) -> tuple
     raise ItemError(f"unknown format {fmt!r}: qti or moodle")
 
 
+def _stored(studio: Studio | None, name: str, read) -> str | None:
+    """Store an image or article found beside an item; None when it is absent or of an unknown kind."""
+    media_type = MEDIA_TYPES.get(PurePosixPath(name).suffix.lower())
+    if studio is None or media_type is None:
+        return None
+    content = read()
+    return store_media(studio.platform, content, media_type) if content else None
+
+
+def _from_package(content: bytes, source: str, studio: Studio | None) -> list[Converted]:
+    """Every item of a QTI content package (zip); the images it holds are stored."""
+    try:
+        package = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile as exc:
+        raise QtiError(f"{source}: not a readable zip package: {exc}") from exc
+    names = set(package.namelist())
+    items = sorted(n for n in names if n.lower().endswith(".xml") and PurePosixPath(n).name != "imsmanifest.xml")
+    if not items:
+        raise QtiError(f"{source}: the package holds no item file")
+    converted = []
+    for name in items:
+        folder = PurePosixPath(name).parent
+
+        def resolve(path: str, folder=folder):
+            target = posixpath.normpath(str(folder / path))
+            return _stored(studio, target, lambda: package.read(target) if target in names else None)
+
+        try:
+            converted.append(parse_qti(package.read(name), f"{source}:{name}", resolve))
+        except QtiError as exc:
+            converted.append(Converted(f"{source}:{name}", None, [str(exc)]))
+    return converted
+
+
 def convert(fmt: str, content: bytes, source: str, folder: Path | None = None, studio: Studio | None = None
             ) -> list[Converted]:
-    """Parse a QTI item or a Moodle quiz; QTI images next to the file are stored when a folder is given."""
+    """Parse a QTI item, a QTI content package (zip) or a Moodle quiz; images beside the items are stored."""
     if fmt == "qti":
+        if content[:2] == b"PK":
+            return _from_package(content, source, studio)
+
         def resolve(path: str):
             candidate = (folder / path) if folder else None
-            if studio is None or candidate is None or not candidate.is_file():
+            if candidate is None or not candidate.is_file():
                 return None
-            media_type = MEDIA_TYPES.get(candidate.suffix.lower())
-            return store_media(studio.platform, candidate.read_bytes(), media_type) if media_type else None
+            return _stored(studio, candidate.name, candidate.read_bytes)
         return [parse_qti(content, source, resolve)]
     if fmt == "moodle":
         return parse_moodle(content, source)
