@@ -97,7 +97,9 @@ class ListLibrary:
 
     def effective(self, key: str, level: str) -> EffectiveList:
         """The list as a level sees it (cached until one of its graphs changes)."""
-        info, layers = self.layers(key, level)
+        return self._resolved(key, level, self.layers(key, level)[1])
+
+    def _resolved(self, key: str, level: str, layers: list[Layer]) -> EffectiveList:
         revisions = tuple(layer.revision for layer in layers)
         with self._lock:
             cached = self._effective.get((key, level))
@@ -116,7 +118,7 @@ class ListLibrary:
             cached = self._documents.get((key, level, fmt))
         if cached and cached[0] == revisions and None not in revisions:
             return cached[1]
-        effective = self.effective(key, level)
+        effective = self._resolved(key, level, layers)
         if fmt == "json":
             body = json.dumps(as_json(effective, info), ensure_ascii=False).encode()
         elif fmt == "csv":
