@@ -122,7 +122,12 @@ def validate(files: Annotated[list[Path] | None, typer.Argument(help="files to c
                 if found:
                     err.print(f"[bold]{path}[/]: {len(found)} violation(s)")
         else:
-            violations = dataset.validate_store(platform)
+            bar = Progress(TextColumn("validating graphs"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                           TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
+            task = bar.add_task("graphs", total=None)
+            with bar:
+                violations = dataset.validate_store(
+                    platform, lambda done, total: bar.update(task, completed=done, total=total))
         for v in violations:
             err.print(f"[red]✗[/] {v.focus}\n    path: {v.path or '-'}\n    {v.message}"
                       + (f"\n    value: {v.value}" if v.value else "")
