@@ -49,7 +49,7 @@ def fail(message: str, code: int = 1) -> None:
 
 
 @contextmanager
-def platform_for(store: str | None, need_shapes: bool = True):
+def platform_for(store: str | None):
     """Open the platform on a store, turning store errors into one-line messages."""
     settings = Settings(store=store) if store else Settings()
     try:

@@ -6,7 +6,6 @@ import csv
 import io
 
 REQUIRED = {"notation"}
-KNOWN = {"notation", "label_fr", "label_en", "parent", "order"}
 
 
 class CsvError(ValueError):

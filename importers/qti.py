@@ -96,11 +96,10 @@ def parse_qti(xml: bytes | str, source: str, resolve_media=None) -> Converted:
                                 **({"criticality": c.get("data-criticality")} if c.get("data-criticality") else {})}
                                for c in choices]
         max_choices = int(interaction.get("maxChoices", "1") or 0)
-        expected = root.find(".//*[@data-expected-count]")
         long_list = len(choices) >= 10
         if max_choices == 1:
             question["type"] = "QRU"
-        elif expected is not None or interaction.get("data-expected-count"):
+        elif interaction.get("data-expected-count"):
             question["type"] = "QRP_LONG" if long_list else "QRP"
             question["expected_count"] = len(correct)
         else:

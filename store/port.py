@@ -28,10 +28,6 @@ class Rows:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def values(self, var: str) -> list:
-        """The values bound to one variable, in order (unbound skipped)."""
-        return [r[var] for r in self.rows if var in r]
-
 
 @dataclass
 class GraphResult:

@@ -61,11 +61,6 @@ def from_ox(term):
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def n3(term) -> str:
-    """Serialise a pyoxigraph term in N-Triples syntax (escaping done by pyoxigraph)."""
-    return str(term)
-
-
 def to_rdflib_graph(triples) -> Graph:
     """An rdflib Graph holding pyoxigraph triples."""
     graph = Graph()

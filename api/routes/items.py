@@ -16,7 +16,7 @@ from services.lists.repository import OFFICIEL, ListError
 from importers.qti import QtiError
 from services.studio.exchange import convert, export_item, import_converted
 from services.studio.legacy import Legacy
-from services.studio.items import Caller, ItemError, ItemForbidden, ItemNotFound, Studio
+from services.studio.items import Caller, ItemError, ItemForbidden, ItemInUse, ItemNotFound, Studio
 from services.studio.media import MediaError, media_path, store_media
 from services.studio.model import Item
 from services.studio.preview import as_html, student_view, teacher_view
@@ -44,7 +44,7 @@ def failure(exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": "the item breaks the rules of its type; nothing was saved",
                              "violations": [v.as_dict() for v in exc.violations]}, 422)
     status = 404 if isinstance(exc, ItemNotFound) else 403 if isinstance(exc, ItemForbidden) else \
-        409 if "linked to an épreuve" in str(exc) else 422
+        409 if isinstance(exc, ItemInUse) else 422
     return JSONResponse({"detail": str(exc)}, status)
 
 

@@ -97,15 +97,7 @@ async def levels(library: LibraryDep):
 @router.get("/categories", summary="The categories of the list library")
 async def categories(library: LibraryDep):
     """Category IRIs and labels."""
-    def run():
-        rows = library.platform.store.select(library.platform.queries.get("list_categories").text)
-        found: dict[str, dict] = {}
-        for row in rows:
-            entry = found.setdefault(row["category"].value, {"iri": row["category"].value, "labels": {}})
-            if "label" in row:
-                entry["labels"][row["label"].language or ""] = row["label"].value
-        return list(found.values())
-    return await call(run)
+    return await call(library.categories)
 
 
 @router.get("", summary="The lists a level sees (its own and inherited ones)")

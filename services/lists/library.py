@@ -75,6 +75,15 @@ class ListLibrary:
         """The level tree, as a flat list with parents."""
         return [vars(level) for level in self.repo.levels().values()]
 
+    def categories(self) -> list[dict]:
+        """The categories of the library with their labels."""
+        found: dict[str, dict] = {}
+        for row in self.platform.store.select(self.platform.queries.get("list_categories").text):
+            entry = found.setdefault(row["category"].value, {"iri": row["category"].value, "labels": {}})
+            if "label" in row:
+                entry["labels"][row["label"].language or ""] = row["label"].value
+        return list(found.values())
+
     def lists_at(self, level: str) -> list[dict]:
         """The lists a level sees: its own and those of the levels above."""
         chain = self.repo.chain_to(level)
@@ -202,7 +211,6 @@ class ListLibrary:
 
     def _find(self, key: str, level: str, target: str):
         info, layers = self.layers(key, level)
-        effective = resolve(layers)
         # Hidden entries can still be targeted (to show them again, relabel them before showing…).
         everything = {r.iri: r for r in resolve(
             [Layer(layer.level, layer.entries, [c for c in layer.changes if c.kind != HIDE]) for layer in layers]
@@ -210,7 +218,7 @@ class ListLibrary:
         found = everything.get(target)
         if found is None:
             raise NotFound(f"no entry {target} in list '{key}' at level {level}")
-        return info, layers, effective, found
+        return info, layers, found
 
     @serialized
     def add_entry(self, key: str, level: str, labels: dict[str, str], who: str, parent: str | None = None,
@@ -244,12 +252,12 @@ class ListLibrary:
             raise ListError("a relabel needs the new labels ({'fr': …})")
         if kind == REORDER and order is None:
             raise ListError("a reorder needs the new order")
-        info, layers, effective, found = self._find(key, level, target)
+        info, layers, found = self._find(key, level, target)
         label = found.entry.label()
         if found.entry.level == level:
             self._edit_own(info, level, layers, found.entry, kind, labels, order, who)
             return
-        if kind == SHOW and target not in effective.hidden and found.overridden_by.get("hidden") != level:
+        if kind == SHOW and target not in self._resolved(key, level, layers).hidden:
             raise ListError(f"entry '{label}' is not hidden at level {level}")
         own = [c for c in layers[-1].changes if not (c.target == target and c.kind in _replaced_by(kind))]
         dropped = [c for c in layers[-1].changes if c not in own]
@@ -277,7 +285,7 @@ class ListLibrary:
     @serialized
     def remove_entry(self, key: str, level: str, target: str, who: str) -> list[str]:
         """Remove an entry the level itself defined, with the entries of that level under it."""
-        info, layers, effective, found = self._find(key, level, target)
+        info, layers, found = self._find(key, level, target)
         if found.entry.level != level:
             raise ListError(f"entry '{found.entry.label()}' is inherited from {found.entry.level}: "
                             f"level {level} can hide it, not remove it")

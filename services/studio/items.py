@@ -36,6 +36,10 @@ class ItemForbidden(ItemError):
     """The caller may not change this item."""
 
 
+class ItemInUse(ItemError):
+    """The item is linked to an épreuve and cannot be deleted."""
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A checked new item, ready to be written."""
@@ -213,7 +217,7 @@ class Studio:
         """Remove an item no épreuve links to."""
         self.get(item_id, caller)
         if self._rows("item_usage", item=self.item_iri(item_id)):
-            raise ItemError(f"item {item_id} is linked to an épreuve: unlink it first (it is never deleted in use)")
+            raise ItemInUse(f"item {item_id} is linked to an épreuve: unlink it first (it is never deleted in use)")
         self.platform.writer.drop_graph(self.graph_iri(item_id))
 
     def search(self, caller: Caller, type: str | None = None, tag: str | None = None,
