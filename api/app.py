@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi_offline import FastAPIOffline
 
+from api import errors
 from api.limits import BodyLimit
 from api.routes import graphs, health, items, lists, queries, sparql
 from services.lists.library import ListLibrary
@@ -26,6 +27,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app.state.studio = Studio(platform, app.state.lists)
     app.state.legacy = Legacy(app.state.studio)
 
+    errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for module in (health, sparql, queries, graphs, lists, items):
         app.include_router(module.router)

@@ -17,6 +17,14 @@ def get_platform(request: Request) -> Platform:
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
+def read_scope(request: Request) -> frozenset[str] | None:
+    """The graphs the caller may read (None: every graph)."""
+    return None
+
+
+ReadScopeDep = Annotated[frozenset[str] | None, Depends(read_scope)]
+
+
 def forget_cached_lists(request: Request) -> None:
     """After a write that bypassed the services (raw SPARQL update, Graph Store), drop what the app cached."""
     request.app.state.lists.invalidate()

@@ -10,7 +10,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.generator import Scale, write_nquads
+from services.synthetic import Scale, write_nquads
 
 OUT = Path(__file__).resolve().parent / "out"
 

@@ -13,7 +13,7 @@ import httpx
 
 from api.app import create_app
 from bench.common import percentiles, served
-from bench.generator import Scale
+from services.synthetic import Scale
 from services import dataset
 from services.lists.library import ListLibrary
 from services.platform import Platform

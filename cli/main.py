@@ -42,6 +42,14 @@ StoreOpt = Annotated[str | None, typer.Option(
                           "[default: $ONTOSIDES_STORE or var/store]")]
 
 
+@app.callback()
+def global_options(store: StoreOpt = None):
+    """Options that hold for every command; `--store` may come before the command or after it."""
+    if store:
+        # The same meaning as ONTOSIDES_STORE, so every command (and sub-application) opens this store.
+        os.environ["ONTOSIDES_STORE"] = store
+
+
 def fail(message: str, code: int = 1) -> None:
     """Print one clear line and exit non-zero."""
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
@@ -225,7 +233,7 @@ def demo(triples: Annotated[int | None, typer.Option(help="generate about this m
          if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing if the store already holds data")] = False,
          store: StoreOpt = None):
     """Generate synthetic demo data and load it."""
-    from bench.generator import Scale
+    from services.synthetic import Scale
 
     with platform_for(store) as platform:
         if if_empty and dataset.data_graphs(platform):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
-from bench.generator import Scale, write_nquads
+from services.synthetic import Scale, write_nquads
 from services.lists.seed import ensure_library
 from services.platform import ONTOLOGY_GRAPH, Platform
 from store.errors import ImportFailed, ValidationFailed, Violation
@@ -18,6 +19,7 @@ from store.formats import QUAD_FORMATS, RDFLIB_NAMES, format_of
 from store.terms import STAGING_PREFIX, SYSTEM_GRAPH, to_rdflib_graph
 
 SKIPPED_GRAPHS = {ONTOLOGY_GRAPH, SYSTEM_GRAPH}
+REVISION = ox.NamedNode("https://w3id.org/ontosides#revision")
 
 
 @dataclass
@@ -100,9 +102,36 @@ def load_demo(platform: Platform, scale: Scale | None = None, progress: Callable
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "demo.nq"
         write_nquads(path, scale or Scale.demo(), platform.settings.base_iri)
+        merged = _merge_into_existing(platform, path)
         report = load_file(platform, path, validate=validate, progress=progress)
+    report.graphs = sorted(set(report.graphs) | set(merged))
     ensure_library(platform)
     return report
+
+
+def _merge_into_existing(platform: Platform, path: Path) -> list[str]:
+    """Add the generated triples of graphs the store already has (the list library's, after `init`) in one
+    update, with a fresh revision token; the file keeps only the new graphs, for the bulk load."""
+    existing = {g.value for g in platform.store.named_graphs()}
+    kept, merged = [], {}
+    with path.open("rb") as f:
+        for quad in ox.parse(f, ox.RdfFormat.N_QUADS):
+            if quad.graph_name.value in existing:
+                merged.setdefault(quad.graph_name.value, []).append(quad.triple)
+            else:
+                kept.append(quad)
+    if not merged:
+        return []
+    with path.open("wb") as f:
+        ox.serialize(kept, f, ox.RdfFormat.N_QUADS)
+    operations = []
+    for graph, triples in merged.items():
+        target = ox.NamedNode(graph)
+        body = ox.serialize([t for t in triples if t.predicate != REVISION], format=ox.RdfFormat.N_TRIPLES).decode()
+        operations += [f"DELETE WHERE {{ GRAPH {target} {{ {target} {REVISION} ?token }} }}",
+                       f"INSERT DATA {{ GRAPH {target} {{\n{body}{target} {REVISION} \"{uuid.uuid4().hex}\" .\n}} }}"]
+    platform.store.update(" ;\n".join(operations))
+    return list(merged)
 
 
 def export(platform: Platform, output, fmt: ox.RdfFormat, graph: str | None = None) -> None:

@@ -6,6 +6,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from store.factory import open_store
+from store.federation import Federation
 
 
 class Settings(BaseSettings):
@@ -30,7 +31,10 @@ class Settings(BaseSettings):
     media_dir: str = Field("var/media", description="folder where uploaded images and articles are kept by hash")
     host: str = "127.0.0.1"
     port: int = 8000
+    service_allow: str = Field("", description="comma-separated SPARQL endpoints SERVICE (and LOAD) may reach; "
+                                               "empty: federation off")
     query_timeout_s: float = 30.0
+    query_workers: int = Field(4, description="threads callers' SPARQL queries may occupy at once")
     max_results: int = 100_000
     max_body_bytes: int = 20 * 1024 * 1024
 
@@ -39,4 +43,9 @@ class Settings(BaseSettings):
         return open_store(self.store, query_url=self.query_url, update_url=self.update_url,
                           gsp_url=self.gsp_url, user=self.remote_user, password=self.remote_password,
                           update_user=self.remote_update_user, update_password=self.remote_update_password,
-                          token=self.remote_token, timeout_s=self.query_timeout_s)
+                          token=self.remote_token, timeout_s=self.query_timeout_s, base_iri=self.base_iri,
+                          federation=self.federation())
+
+    def federation(self) -> Federation:
+        """What SERVICE and LOAD may reach."""
+        return Federation(frozenset(u.strip() for u in self.service_allow.split(",") if u.strip()))

@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from store.errors import ImportFailed, QueryError, QuerySyntaxError, StoreError
+from store.dataset import DatasetSpec
+from store.errors import ImportFailed, QueryError, QuerySyntaxError, QueryTimeout, StoreError
+from store.federation import Federation
 from store.port import GraphResult, Limits, Progress, Rows, Store
-from store.sparql_text import inject_values
+from store.sparql_text import DEADLINE_FUNCTION, inject_values, with_deadline_check, with_using
 from store.terms import STAGING_PREFIX, SYSTEM_GRAPH
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 IMPORT_STATE = ox.NamedNode("https://w3id.org/ontosides#importInProgress")
 SYSTEM = ox.NamedNode(SYSTEM_GRAPH)
 QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG}
+TRUE = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+
+
+class _PastDeadline(Exception):
+    """Raised inside the engine by the deadline function; the engine then stops evaluating."""
+
+
+class _Clock:
+    """The deadline function a query calls while it is evaluated: true until the time limit is past."""
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+        self.tripped = False
+
+    def __call__(self):
+        if time.monotonic() > self.deadline:
+            self.tripped = True
+            raise _PastDeadline
+        return TRUE
 
 
 class ProgressReader(io.RawIOBase):
@@ -41,7 +63,10 @@ class ProgressReader(io.RawIOBase):
 class OxigraphStore(Store):
     """A pyoxigraph Store; `path=None` keeps it in memory."""
 
-    def __init__(self, path: Path | str | None = None):
+    def __init__(self, path: Path | str | None = None, base_iri: str | None = None,
+                 federation: Federation | None = None):
+        self.base_iri = base_iri
+        self.federation = federation or Federation()
         try:
             if path is not None:
                 Path(path).mkdir(parents=True, exist_ok=True)
@@ -58,32 +83,54 @@ class OxigraphStore(Store):
 
     # --- reading -------------------------------------------------------------
     def execute(self, query: str, bindings: Mapping[str, object] | None = None,
-                limits: Limits | None = None):
+                limits: Limits | None = None, dataset: DatasetSpec | None = None):
         limits = limits or Limits()
         deadline = limits.deadline()
+        self.federation.check(query)
         try:
             # Parameters go in as a VALUES block on every adapter, so a named query means the same everywhere.
             text = inject_values(query, bindings)
-            result = self._store.query(text, use_default_graph_as_union=True)
-        except (SyntaxError, ValueError) as exc:
+        except ValueError as exc:
             raise QuerySyntaxError(str(exc)) from exc
-        except RuntimeError as exc:
-            raise QueryError(str(exc)) from exc
-        except OSError as exc:
-            raise StoreError(str(exc)) from exc
-        if isinstance(result, ox.QueryBoolean):
-            return bool(result)
-        failure = None
+        options: dict = {"base_iri": self.base_iri}
+        if dataset is None:
+            options["use_default_graph_as_union"] = True
+        else:
+            options["default_graph"] = [ox.NamedNode(g) for g in dataset.default]
+            options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named]
+        clock = _Clock(deadline) if deadline is not None else None
+        checked = with_deadline_check(text) if clock and limits.interrupt else None
+        failure = result = None
         try:
-            collected = self._collect(result, limits, deadline)
+            result = self._run(checked or text, options, clock if checked else None)
+            collected = bool(result) if isinstance(result, ox.QueryBoolean) else self._collect(result, limits, deadline)
+        except SyntaxError as exc:
+            if checked is None:
+                failure = QuerySyntaxError(str(exc))
+            else:
+                # Re-parse the caller's own text: the message then points at their line and column.
+                return self.execute(query, bindings, Limits(limits.timeout_s, limits.max_results), dataset)
         except QueryError as exc:
             # Re-raised afresh below: the traceback must not keep the (thread-bound) result iterator alive.
             failure = type(exc)(str(exc))
+        except ValueError as exc:
+            failure = QuerySyntaxError(str(exc))
+        except RuntimeError as exc:
+            failure = QueryError(str(exc))
+        except OSError as exc:
+            failure = StoreError(str(exc))
         finally:
-            del result
+            result = None  # the (thread-bound) result iterator must not outlive this call
+        if clock is not None and clock.tripped:
+            failure = QueryTimeout(f"the query ran longer than {limits.timeout_s:g} s and was stopped")
         if failure is not None:
             raise failure
         return collected
+
+    def _run(self, text: str, options: dict, clock: _Clock | None):
+        if clock is not None:
+            options = {**options, "custom_functions": {ox.NamedNode(DEADLINE_FUNCTION): clock}}
+        return self._store.query(text, **options)
 
     @staticmethod
     def _collect(result, limits: Limits, deadline: float | None):
@@ -132,11 +179,15 @@ class OxigraphStore(Store):
             self._store.dump(output, fmt, from_graph=graph)
 
     # --- writing -------------------------------------------------------------
-    def update(self, update: str) -> None:
+    def update(self, update: str, using: DatasetSpec | None = None) -> None:
+        self.federation.check(update, update=True)
+        text = with_using(update, using) if using is not None else update
         try:
-            self._store.update(update)
+            self._store.update(text, base_iri=self.base_iri)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
+        except (RuntimeError, ValueError) as exc:
+            raise QueryError(str(exc)) from exc
         except OSError as exc:
             raise StoreError(str(exc)) from exc
 

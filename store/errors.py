@@ -66,3 +66,7 @@ class ValidationFailed(StoreError):
         lines = "; ".join(v.describe() for v in violations[:5])
         more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
         super().__init__(f"{len(violations)} SHACL violation(s): {lines}{more}")
+
+
+class FederationRefused(QueryError):
+    """A query or update would make the server call another host (SERVICE, LOAD) without permission."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from store.embedded import OxigraphStore
+from store.federation import Federation
 from store.port import Store
 from store.remote import RemoteEndpoints, RemoteSparqlStore
 
@@ -17,10 +18,11 @@ def is_remote(location: str) -> bool:
 def open_store(location: str, *, query_url: str | None = None, update_url: str | None = None,
                gsp_url: str | None = None, user: str | None = None, password: str | None = None,
                update_user: str | None = None, update_password: str | None = None,
-               token: str | None = None, timeout_s: float = 60.0) -> Store:
+               token: str | None = None, timeout_s: float = 60.0, base_iri: str | None = None,
+               federation: Federation | None = None) -> Store:
     """The store at a location; a bare server URL is taken as an Oxigraph server's base."""
     if location == ":memory:":
-        return OxigraphStore()
+        return OxigraphStore(base_iri=base_iri, federation=federation)
     if is_remote(location):
         auth = (user, password or "") if user else None
         update_auth = (update_user, update_password or "") if update_user else auth
@@ -34,5 +36,5 @@ def open_store(location: str, *, query_url: str | None = None, update_url: str |
             bearer_token=token,
             timeout_s=timeout_s,
         )
-        return RemoteSparqlStore(endpoints)
-    return OxigraphStore(Path(location))
+        return RemoteSparqlStore(endpoints, base_iri=base_iri, federation=federation)
+    return OxigraphStore(Path(location), base_iri=base_iri, federation=federation)

@@ -5,14 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
 
-from store.errors import ImportFailed, QuerySyntaxError, QueryTimeout, StoreError
+from store.dataset import DatasetSpec
+from store.errors import ImportFailed, QueryError, QuerySyntaxError, QueryTimeout, StoreError
+from store.federation import Federation
 from store.port import GraphResult, Limits, Progress, Rows, Store
 from store.queries import internal_query
-from store.sparql_text import inject_values, inject_values_list
+from store.sparql_text import inject_values, inject_values_list, with_using
+
+# Sent for an empty default graph or empty set of named graphs: no parameter at all would mean "everything".
+NO_GRAPH = "urn:ontosides:no-graph"
 
 MEDIA = {
     ox.RdfFormat.N_TRIPLES: "application/n-triples",
@@ -60,26 +66,39 @@ def term_from_json(value: dict):
 class RemoteSparqlStore(Store):
     """Any SPARQL 1.1 server; writes need its update and Graph Store endpoints."""
 
-    def __init__(self, endpoints: RemoteEndpoints, client: httpx.Client | None = None):
+    def __init__(self, endpoints: RemoteEndpoints, client: httpx.Client | None = None,
+                 base_iri: str | None = None, federation: Federation | None = None):
         self.endpoints = endpoints
+        self.base_iri = base_iri
+        self.federation = federation or Federation()
         self.location = endpoints.query_url
         headers = {"Authorization": f"Bearer {endpoints.bearer_token}"} if endpoints.bearer_token else {}
         self._http = client or httpx.Client(timeout=endpoints.timeout_s, headers=headers)
 
     # --- reading -------------------------------------------------------------
+    def _based(self, text: str) -> str:
+        # Relative IRIs resolve against our base on every engine (on one line: error lines stay right).
+        return f"BASE <{self.base_iri}> {text}" if self.base_iri else text
+
     def execute(self, query: str, bindings: Mapping[str, object] | None = None,
-                limits: Limits | None = None):
+                limits: Limits | None = None, dataset: DatasetSpec | None = None):
         limits = limits or Limits()
         deadline = limits.deadline()
+        self.federation.check(query)
         try:
             text = inject_values(query, bindings)
         except ValueError as exc:
             raise QuerySyntaxError(str(exc)) from exc
+        form: list[tuple[str, str]] = [("query", self._based(text))]
+        if dataset is not None:
+            form += [("default-graph-uri", g) for g in dataset.default or (NO_GRAPH,)]
+            form += [("named-graph-uri", g) for g in dataset.named or (NO_GRAPH,)]
         try:
             response = self._http.post(
                 self.endpoints.query_url,
-                data={"query": text},
-                headers={"Accept": "application/sparql-results+json, application/n-triples;q=0.9"},
+                content=urlencode(form),
+                headers={"Accept": "application/sparql-results+json, application/n-triples;q=0.9",
+                         "Content-Type": "application/x-www-form-urlencoded"},
                 auth=self.endpoints.query_auth,
                 timeout=limits.timeout_s or self.endpoints.timeout_s,
             )
@@ -142,16 +161,18 @@ class RemoteSparqlStore(Store):
         ox.serialize(quads, output, fmt)
 
     # --- writing -------------------------------------------------------------
-    def update(self, update: str) -> None:
+    def update(self, update: str, using: DatasetSpec | None = None) -> None:
         if not self.endpoints.update_url:
             raise StoreError("this store has no SPARQL update endpoint configured (read-only)")
+        self.federation.check(update, update=True)
+        text = self._based(with_using(update, using) if using is not None else update)
         try:
-            response = self._http.post(self.endpoints.update_url, data={"update": update},
+            response = self._http.post(self.endpoints.update_url, data={"update": text},
                                        auth=self.endpoints.update_auth)
         except httpx.HTTPError as exc:
             raise StoreError(f"cannot reach the SPARQL update endpoint: {exc}") from exc
         if response.status_code == 400:
-            raise QuerySyntaxError(response.text.strip())
+            raise QueryError(response.text.strip() or "the server rejected the update")
         self._raise_for(response, "update")
 
     def bulk_load(self, path: Path, fmt: ox.RdfFormat, graph: ox.NamedNode | None,

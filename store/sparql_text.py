@@ -1,70 +1,30 @@
-"""Binding parameters into SPARQL text as a VALUES block, for engines without substitutions."""
+"""Rewriting SPARQL text safely: parameters as a VALUES block, protocol USING clauses, a deadline check."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
 
-_IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
-_WHERE = re.compile(r"where\b", re.IGNORECASE)
+import pyoxigraph as ox
+
+from store.dataset import DatasetSpec
+from store.errors import QuerySyntaxError
+from store.sparql_lexer import matching_brace, prologue, term_iri, tokenize, where_group
+
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def _skip_string(text: str, i: int) -> int:
-    quote = text[i]
-    long = text.startswith(quote * 3, i)
-    end_token = quote * 3 if long else quote
-    j = i + (3 if long else 1)
-    while j < len(text):
-        if text[j] == "\\":
-            j += 2
-            continue
-        if text.startswith(end_token, j):
-            return j + len(end_token)
-        j += 1
-    return j
-
-
-def _code_positions(text: str):
-    """Yield (index, char) of characters outside strings, IRIs and comments."""
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c in "'\"":
-            i = _skip_string(text, i)
-            continue
-        if c == "<":
-            m = _IRI.match(text, i)
-            if m:
-                i = m.end()
-                continue
-        if c == "#":
-            nl = text.find("\n", i)
-            i = len(text) if nl < 0 else nl + 1
-            continue
-        yield i, c
-        i += 1
+DEADLINE_FUNCTION = "urn:ontosides:fn:within-time-limit"
 
 
 def top_group_start(query: str) -> int:
-    """Index of the opening brace of the query's WHERE clause."""
-    first_brace = None
-    where_end = None
-    for i, c in _code_positions(query):
-        if where_end is not None and i < where_end:
-            continue
-        if c == "{":
-            if where_end is not None:
-                return i
-            if first_brace is None:
-                first_brace = i
-        elif _WHERE.match(query, i) and (i == 0 or not query[i - 1].isalnum()):
-            where_end = i + 5
-        elif not c.isspace():
-            where_end = None
-    if first_brace is None:
-        raise ValueError("the query has no group pattern")
-    return first_brace
+    """Offset of the opening brace of the query's WHERE group."""
+    tokens = tokenize(query)
+    index = where_group(tokens)
+    if index is None:
+        first = next((t for t in tokens if t.text == "{"), None)
+        if first is None:
+            raise ValueError("the query has no group pattern")
+        return first.start
+    return tokens[index].start
 
 
 def values_block(bindings: Mapping[str, object]) -> str:
@@ -97,3 +57,78 @@ def inject_values_list(query: str, var: str, terms: Iterable[object]) -> str:
     """Bind one variable to several terms by a VALUES block placed first in the WHERE group."""
     at = top_group_start(query)
     return f"{query[:at + 1]} {values_list(var, terms)} {query[at + 1:]}"
+
+
+def with_deadline_check(query: str) -> str | None:
+    """The query with an always-true FILTER calling the deadline function in its WHERE group (None if none).
+
+    The engine evaluates the filter while it joins, so a query past its time limit stops where it is instead
+    of running on in a worker thread; the filter never changes the results.
+    """
+    tokens = tokenize(query)
+    index = where_group(tokens)
+    if index is None:
+        return None
+    end = matching_brace(tokens, index)
+    # Every group of the WHERE clause gets the check (a subquery's aggregate runs before its parent's
+    # filter), except inline data blocks and the braces that only wrap a subquery.
+    groups, data_block = [], False
+    for i in range(index, end):
+        token = tokens[i]
+        if token.is_keyword("VALUES"):
+            data_block = True
+        elif token.text == "{":
+            if not data_block and not tokens[i + 1].is_keyword("SELECT"):
+                groups.append(token.start)
+            data_block = False
+    pieces, last = [], 0
+    for at in groups:
+        pieces += [query[last:at + 1], f" FILTER(<{DEADLINE_FUNCTION}>()) "]
+        last = at + 1
+    pieces.append(query[last:])
+    return "".join(pieces)
+
+
+def with_using(update: str, dataset: DatasetSpec) -> str:
+    """An update whose WHERE clauses read the protocol's dataset (using-graph-uri / using-named-graph-uri)."""
+    tokens = tokenize(update)
+    if any(t.depth == 0 and t.is_keyword("USING", "WITH") for t in tokens):
+        raise QuerySyntaxError("using-graph-uri / using-named-graph-uri cannot be combined with USING or WITH "
+                               "in the update itself (SPARQL 1.1 Protocol § 2.2.3)")
+    clauses = " ".join([*(f"USING {ox.NamedNode(g)}" for g in dataset.default),
+                        *(f"USING NAMED {ox.NamedNode(g)}" for g in dataset.named)])
+    pieces, last = [], 0
+    for i, token in enumerate(tokens):
+        if token.depth == 0 and token.is_keyword("WHERE") and i > 0 and not tokens[i - 1].is_keyword("DELETE"):
+            pieces += [update[last:token.start], clauses, " "]
+            last = token.start
+    pieces.append(update[last:])
+    return "".join(pieces)
+
+
+def called_services(text: str) -> list[str]:
+    """The endpoints a query or update federates to (`SERVICE <iri>`); '?' for a variable endpoint."""
+    tokens = tokenize(text)
+    base, prefixes = prologue(tokens)
+    found = []
+    for i, token in enumerate(tokens):
+        if not token.is_keyword("SERVICE") or (i > 0 and tokens[i - 1].text in ("?", "$")):
+            continue
+        j = i + 1
+        if j < len(tokens) and tokens[j].is_keyword("SILENT"):
+            j += 1
+        if j < len(tokens):
+            found.append(term_iri(tokens[j], base, prefixes) or "?")
+    return found
+
+
+def loaded_documents(text: str) -> list[str]:
+    """The documents an update LOADs ('?' where the IRI cannot be read)."""
+    tokens = tokenize(text)
+    base, prefixes = prologue(tokens)
+    found = []
+    for i, token in enumerate(tokens):
+        if token.depth == 0 and token.is_keyword("LOAD"):
+            j = i + 2 if i + 1 < len(tokens) and tokens[i + 1].is_keyword("SILENT") else i + 1
+            found.append((term_iri(tokens[j], base, prefixes) if j < len(tokens) else None) or "?")
+    return found

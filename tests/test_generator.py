@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.generator import Scale, generate
+from services.synthetic import Scale, generate
 
 
 def test_same_seed_same_data():

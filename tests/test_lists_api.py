@@ -12,7 +12,7 @@ from rdflib import Graph
 from rdflib.namespace import SKOS
 
 from api.app import create_app
-from bench.generator import Scale
+from services.synthetic import Scale
 from services import dataset
 from services.platform import Platform
 from store.embedded import OxigraphStore

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from rdflib import Graph
 
 from api.app import create_app
-from bench.generator import Scale
+from services.synthetic import Scale
 from services import dataset
 from services.platform import Platform
 from store.embedded import OxigraphStore

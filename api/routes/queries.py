@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 
-from api.deps import PlatformDep
+from api.deps import PlatformDep, ReadScopeDep
 from api.routes.sparql import run_query
-from store.queries import ParamError
 
 router = APIRouter(prefix="/queries", tags=["Named queries"])
 RESERVED = {"format"}
@@ -26,16 +25,17 @@ def get_query(name: str, platform: PlatformDep) -> dict:
 
 
 @router.get("/{name}/run", summary="Run a named query (parameters in the query string)")
-async def run_get(name: str, request: Request, platform: PlatformDep):
+async def run_get(name: str, request: Request, platform: PlatformDep, readable: ReadScopeDep):
     """Run a named query; parameters are bound as typed RDF terms, never pasted into the text."""
     params = {k: v for k, v in request.query_params.items() if k not in RESERVED}
-    return await _run(platform, name, params, request)
+    return await _run(platform, name, params, request, readable)
 
 
 @router.post("/{name}/run", summary="Run a named query (parameters as a JSON object)")
-async def run_post(name: str, request: Request, platform: PlatformDep, params: dict[str, str | int | float | bool] | None = None):
+async def run_post(name: str, request: Request, platform: PlatformDep, readable: ReadScopeDep,
+                   params: dict[str, str | int | float | bool] | None = None):
     """Run a named query with a JSON object of parameters."""
-    return await _run(platform, name, params or {}, request)
+    return await _run(platform, name, params or {}, request, readable)
 
 
 def _find(platform, name: str):
@@ -45,11 +45,7 @@ def _find(platform, name: str):
         raise HTTPException(404, str(exc.args[0])) from None
 
 
-async def _run(platform, name: str, params: dict, request: Request):
+async def _run(platform, name: str, params: dict, request: Request, readable):
     query = _find(platform, name)
-    try:
-        bindings = query.bind(params)
-    except ParamError as exc:
-        raise HTTPException(422, str(exc)) from None
-    return await run_query(platform, query.text, request.headers.get("accept"),
-                           request.query_params.get("format"), bindings)
+    return await run_query(request, platform, query.text, readable, bindings=query.bind(params),
+                           fmt=request.query_params.get("format"), interrupt=False)
