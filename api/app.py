@@ -6,6 +6,7 @@ from fastapi_offline import FastAPIOffline
 
 from api import errors
 from api.limits import BodyLimit
+from api.query_gate import QueryGate
 from api.routes import graphs, health, items, lists, queries, sparql
 from services.lists.library import ListLibrary
 from services.platform import Platform
@@ -23,6 +24,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     platform = Platform.build(settings, store)
     app = FastAPIOffline(title="OntoSIDES-KG", version="0.1.0", description=DESCRIPTION)
     app.state.platform = platform
+    app.state.query_gate = QueryGate(settings.query_workers, settings.query_timeout_s)
     app.state.lists = ListLibrary(platform)
     app.state.studio = Studio(platform, app.state.lists)
     app.state.legacy = Legacy(app.state.studio)

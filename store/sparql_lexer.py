@@ -92,13 +92,13 @@ def term_iri(token: Token, base: str | None, prefixes: dict[str, str]) -> str | 
     return None
 
 
-def matching_brace(tokens: list[Token], index: int) -> int:
-    """The index of the `}` closing the `{` at index."""
+def matching_brace(tokens: list[Token], index: int) -> int | None:
+    """The index of the `}` closing the `{` at index (None when the text never closes it)."""
     depth = tokens[index].depth
     for j in range(index + 1, len(tokens)):
         if tokens[j].text == "}" and tokens[j].depth == depth:
             return j
-    raise ValueError("unbalanced braces")
+    return None
 
 
 def where_group(tokens: list[Token]) -> int | None:
@@ -111,7 +111,10 @@ def where_group(tokens: list[Token]) -> int | None:
     if tokens[form].is_keyword("CONSTRUCT"):
         if start >= len(tokens) or tokens[start].text != "{":
             return None  # the short form: its group is also its template
-        start = matching_brace(tokens, start) + 1
+        end = matching_brace(tokens, start)
+        if end is None:
+            return None
+        start = end + 1
     for j in range(start, len(tokens)):
         t = tokens[j]
         if t.text == "{" and t.depth == 0 and t.parens == 0:

@@ -70,17 +70,26 @@ def with_deadline_check(query: str) -> str | None:
     if index is None:
         return None
     end = matching_brace(tokens, index)
+    if end is None:
+        return None  # unbalanced: the engine will say where
     # Every group of the WHERE clause gets the check (a subquery's aggregate runs before its parent's
     # filter), except inline data blocks and the braces that only wrap a subquery.
-    groups, data_block = [], False
+    # A SERVICE group is evaluated by another engine, which does not know the function: it is left alone.
+    groups, data_block, service, skip_to = [], False, False, -1
     for i in range(index, end):
         token = tokens[i]
+        if i <= skip_to:
+            continue
         if token.is_keyword("VALUES"):
             data_block = True
+        elif token.is_keyword("SERVICE"):
+            service = True
         elif token.text == "{":
-            if not data_block and not tokens[i + 1].is_keyword("SELECT"):
+            if service:
+                skip_to = matching_brace(tokens, i) or end
+            elif not data_block and not tokens[i + 1].is_keyword("SELECT"):
                 groups.append(token.start)
-            data_block = False
+            data_block = service = False
     pieces, last = [], 0
     for at in groups:
         pieces += [query[last:at + 1], f" FILTER(<{DEADLINE_FUNCTION}>()) "]

@@ -48,7 +48,7 @@ def test_sparqlwrapper_update_is_refused_without_token(live_api):
     wrong = httpx.post(f"{live_api.url}/sparql", data={"update": "CLEAR ALL"},
                        headers={"Authorization": f"Bearer not-{ADMIN_TOKEN}"})
     assert wrong.status_code == 401
-    assert httpx.get(f"{live_api.url}/health").json()["quads"] > 10_000
+    assert httpx.get(f"{live_api.url}/health", params={"counts": "true"}).json()["quads"] > 10_000
 
 
 def test_rdflib_sparqlstore(live_api):
@@ -60,3 +60,42 @@ def test_rdflib_sparqlstore(live_api):
     assert ask.askAnswer is True
     triples = list(graph.triples((URIRef("https://data.ontosides.fr/org/univ-0"), None, None)))
     assert len(triples) >= 2
+
+
+def test_rdflib_stores_on_a_named_graph():
+    """rdflib's SPARQLStore (which always sends default-graph-uri) and SPARQLUpdateStore on one named graph."""
+    from rdflib import Literal
+    from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
+
+    from api.app import create_app
+    from tests.conftest import LiveServer, make_settings
+
+    settings = make_settings()
+    graph_iri = URIRef("http://example.org/graph/notes")
+    other_iri = URIRef("http://example.org/graph/other")
+    with LiveServer(create_app(settings, settings.open_store())) as live:
+        endpoint = f"{live.url}/sparql"
+        auth = {"headers": {"Authorization": f"Bearer {ADMIN_TOKEN}"}}
+        writer = Graph(store=SPARQLUpdateStore(endpoint, endpoint, **auth), identifier=graph_iri)
+        writer.add((URIRef("http://example.org/n1"), URIRef("http://example.org/says"), Literal("bonjour")))
+        other = Graph(store=SPARQLUpdateStore(endpoint, endpoint, **auth), identifier=other_iri)
+        other.add((URIRef("http://example.org/n2"), URIRef("http://example.org/says"), Literal("ailleurs")))
+        reader = Graph(store=SPARQLStore(endpoint, **auth), identifier=graph_iri)
+        assert set(reader.objects(None, URIRef("http://example.org/says"))) == {Literal("bonjour")}
+        assert len(reader) == 1
+        writer.remove((None, None, None))
+        assert len(Graph(store=SPARQLStore(endpoint, **auth), identifier=graph_iri)) == 0
+        assert len(Graph(store=SPARQLStore(endpoint, **auth), identifier=other_iri)) == 1
+
+
+def test_sparqlwrapper_with_dataset_parameters(live_api):
+    client = SPARQLWrapper(f"{live_api.url}/sparql")
+    client.addDefaultGraph("https://data.ontosides.fr/graph/organisations")
+    client.setQuery(f"SELECT (COUNT(?u) AS ?n) WHERE {{ ?u a <{OS}University> }}")
+    client.setReturnFormat(JSON)
+    assert client.query().convert()["results"]["bindings"][0]["n"]["value"] == "2"
+    empty = SPARQLWrapper(f"{live_api.url}/sparql")
+    empty.addDefaultGraph("https://data.ontosides.fr/graph/no-such-graph")
+    empty.setQuery(f"SELECT (COUNT(?u) AS ?n) WHERE {{ ?u a <{OS}University> }}")
+    empty.setReturnFormat(JSON)
+    assert empty.query().convert()["results"]["bindings"][0]["n"]["value"] == "0"

@@ -135,6 +135,34 @@ class StoreContract:
         assert found == {ox.NamedNode(f"{EX}p/12"): {ox.NamedNode("https://w3id.org/ontosides#Person")}}
 
 
+    def test_the_dataset_of_a_request_bounds_every_read(self, store, validator, graph):
+        from store.dataset import DatasetSpec, dataset_for
+
+        writer = GraphWriter(store, validator)
+        other = f"{graph.value}-other"
+        writer.replace_graph(graph.value, person_graph(13))
+        writer.replace_graph(other, person_graph(14))
+        ids = "SELECT ?id WHERE { ?p <https://w3id.org/ontosides#uniqueId> ?id }"
+        mine = DatasetSpec((graph.value,), (graph.value,))
+        assert [r["id"].value for r in store.select(ids, dataset=mine)] == ["u-13"]
+        graphs = store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", dataset=mine)
+        assert [r["g"].value for r in graphs] == [graph.value]
+        assert store.ask(f"ASK {{ GRAPH <{other}> {{ ?s ?p ?o }} }}", dataset=mine) is False
+        assert len(store.select(ids, dataset=DatasetSpec((), ()))) == 0
+        # FROM in the query is intersected with what the caller may read: it cannot name its way out.
+        sneaky = f"SELECT ?id FROM <{other}> WHERE {{ ?p <https://w3id.org/ontosides#uniqueId> ?id }}"
+        assert len(store.select(sneaky, dataset=dataset_for(sneaky, None, frozenset({graph.value})))) == 0
+        assert [r["id"].value for r in store.select(sneaky, dataset=dataset_for(sneaky, None, None))] == ["u-14"]
+
+    def test_federation_is_refused(self, store):
+        from store.errors import FederationRefused
+
+        with pytest.raises(FederationRefused):
+            store.select("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+        with pytest.raises(FederationRefused):
+            store.update("LOAD <http://127.0.0.1:9/data.ttl>")
+
+
 class TestMemoryStore(StoreContract):
     @pytest.fixture
     def store(self):

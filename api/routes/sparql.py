@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import parse_qsl
 
-import anyio
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -121,26 +120,22 @@ async def parse_protocol(request: Request) -> ProtocolRequest:
     return ProtocolRequest(query, update, params)
 
 
-def _user_query_limiter(request: Request) -> anyio.CapacityLimiter:
-    """The threads callers' queries may occupy, apart from the pool every other route uses."""
-    state = request.app.state
-    if getattr(state, "query_limiter", None) is None:
-        state.query_limiter = anyio.CapacityLimiter(state.platform.settings.query_workers)
-    return state.query_limiter
-
-
 async def run_query(request: Request, platform: Platform, query: str, readable: frozenset[str] | None,
                     requested=None, bindings: dict | None = None, fmt: str | None = None,
                     interrupt: bool = True) -> Response:
-    """Run a read-only query over the caller's dataset, within the limits, in a negotiated format."""
+    """Run a read-only query over the caller's dataset, within the limits, in a negotiated format.
+
+    Text a caller wrote is interruptible (the engine checks the clock in each group), except for callers who
+    read everything (administrators), whose analytic queries would pay a few microseconds a row for it."""
     settings = platform.settings
-    limits = Limits(timeout_s=settings.query_timeout_s, max_results=settings.max_results, interrupt=interrupt)
+    limits = Limits(timeout_s=settings.query_timeout_s, max_results=settings.max_results,
+                    interrupt=interrupt and readable is not None)
     dataset = dataset_for(query, requested, readable, settings.base_iri)
 
     def execute():
         return platform.store.execute(query, bindings, limits, dataset)
 
-    result = await anyio.to_thread.run_sync(execute, limiter=_user_query_limiter(request))
+    result = await request.app.state.query_gate.run(execute)
     offered = GRAPH_TYPES if isinstance(result, GraphResult) else RESULT_TYPES
     default = "text/turtle" if isinstance(result, GraphResult) else "application/sparql-results+json"
     media = choose(request.headers.get("accept"), fmt, offered, default)
