@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi_offline import FastAPIOffline
 
 from api.limits import BodyLimit
-from api.routes import graphs, health, items, lists, queries, sparql
+from api.routes import grading, graphs, health, items, lists, queries, sparql
 from services.lists.library import ListLibrary
 from services.platform import Platform
 from services.studio.items import Studio
@@ -27,6 +27,6 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app.state.legacy = Legacy(app.state.studio)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, sparql, queries, graphs, lists, items):
+    for module in (health, sparql, queries, graphs, lists, items, grading):
         app.include_router(module.router)
     return app

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 
 from api.results import results_json
+from cli.grading import register as register_grading
 from services import dataset
 from services.lists.seed import ensure_library
 from services.platform import Platform
@@ -32,6 +33,7 @@ import_app = typer.Typer(help="Import a source format: LiSA référentiel, list 
 app.add_typer(import_app, name="import")
 lists_app = typer.Typer(help="The list library: effective lists, local changes.", no_args_is_help=True)
 app.add_typer(lists_app, name="lists")
+register_grading(app)
 ADMIN_AGENT = "urn:ontosides:admin"
 LevelOpt = Annotated[str, typer.Option("--level", "-l", help="level IRI [default: Officiel]")]
 err = Console(stderr=True, soft_wrap=True)
