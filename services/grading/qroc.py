@@ -12,6 +12,7 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cdist
 
 _NOT_WORD = re.compile(r"[^\w]+")
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})  # NFKD keeps them whole
 
 
 def _singular(word: str) -> str:
@@ -21,7 +22,7 @@ def _singular(word: str) -> str:
 
 def normalise(text: str) -> str:
     """Case, accents, punctuation, spaces and plural folded away: «Pneumopathies  aiguës!» → «pneumopathie aigue»."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("_", " ")
     return " ".join(_singular(word) for word in _NOT_WORD.sub(" ", bare).split())
 
