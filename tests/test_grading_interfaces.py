@@ -53,3 +53,18 @@ def test_post_grading_score_answers_like_the_command():
     assert answer.status_code == 200
     assert answer.json() == json.loads(json.dumps(score_cases(CASES)))
     assert client.post("/grading/score", json={"not": "a list"}).status_code == 422
+
+
+def test_the_benchmark_scores_like_the_cases_do():
+    from bench.grading_core import make_answers, score_all
+
+    questions = make_answers(60, 12, seed=5)
+    fractions = score_all(questions)
+    assert fractions.shape == (60, 12) and ((fractions >= 0) & (fractions <= 1)).all()
+    q = questions[0]  # a QRM with an unacceptable option
+    options = [chr(65 + i) for i in range(q["correct"].size)]
+    names = lambda flags: [o for o, f in zip(options, flags) if f]  # noqa: E731
+    one_by_one = score_cases([{"method": "edn-2023", "type": q["type"], "options": options,
+                               "correct": names(q["correct"]), "ticked": names(row),
+                               "unacceptable": names(q["unacceptable"])} for row in q["ticked"]])
+    assert [r["score"] for r in one_by_one] == fractions[:, 0].tolist()
