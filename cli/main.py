@@ -33,7 +33,6 @@ import_app = typer.Typer(help="Import a source format: LiSA référentiel, list 
 app.add_typer(import_app, name="import")
 lists_app = typer.Typer(help="The list library: effective lists, local changes.", no_args_is_help=True)
 app.add_typer(lists_app, name="lists")
-register_grading(app)
 ADMIN_AGENT = "urn:ontosides:admin"
 LevelOpt = Annotated[str, typer.Option("--level", "-l", help="level IRI [default: Officiel]")]
 err = Console(stderr=True, soft_wrap=True)
@@ -417,6 +416,9 @@ def lists_catalogue(level: LevelOpt = "https://w3id.org/ontosides#Officiel", sto
             label = entry["labels"].get("fr") or entry["key"]
             out.print(f"{entry['key']:40} {label}  ({'inherited' if entry['inherited'] else 'own'})",
                       highlight=False)
+
+
+register_grading(app)
 
 
 def main() -> None:

@@ -142,10 +142,12 @@ def _choice(reader: _Reader, method: str, qtype: str) -> tuple[float, str]:
     announced = None
     if qtype in scoring.PARTIAL and reader.get("expected_count", None) is not None:
         announced = int(reader.number("expected_count", minimum=1))
-    flags = lambda names: np.array([[o in names for o in options]])  # noqa: E731
+    def flags(names: list[str]) -> np.ndarray:
+        return np.array([o in names for o in options])
+
     try:
-        outcome = scoring.choice_scores(method, qtype, flags(ticked), flags(correct)[0], flags(indispensable)[0],
-                                        flags(unacceptable)[0], announced)
+        outcome = scoring.choice_scores(method, qtype, flags(ticked)[None, :], flags(correct), flags(indispensable),
+                                        flags(unacceptable), announced)
     except RuleError as exc:
         raise reader.fail("options", str(exc)) from None
     score = float(outcome.score[0])
@@ -235,7 +237,7 @@ def _numeric(reader: _Reader, method: str) -> tuple[float, str]:
         raise reader.fail("answer", f"{answer!r} is not a number")
     unit_ok = units is None or (given_unit is not None and _unit_key(given_unit) in {_unit_key(u) for u in units})
     score = float(scoring.numeric_scores(np.array([value]), expected, tolerance, np.array([unit_ok]))[0])
-    within = abs(value - expected) <= tolerance + 1e-9 * max(1.0, abs(expected))
+    within = score or scoring.numeric_scores(np.array([value]), expected, tolerance, np.array([True]))[0]
     shown = f"{_fmt(value)}{' ' + given_unit if given_unit else ''}"
     target = f"{_fmt(expected)} ± {_fmt(tolerance)}{' ' + units[0] if units else ''}"
     if not within:

@@ -84,6 +84,8 @@ def choice_scores(method: str, qtype: str, ticked: np.ndarray, correct: np.ndarr
         score = by_discordances(qrm_table(method, options), discordances)
     elif qtype in PARTIAL:
         expected = int(correct.sum())
+        if expected == 0:
+            raise RuleError("a QRP expects at least one answer")
         limit = expected if announced is None else announced
         score = found / expected
         score[count > limit] = 0.0
@@ -96,6 +98,8 @@ def choice_scores(method: str, qtype: str, ticked: np.ndarray, correct: np.ndarr
 def tcs_credits(panel: np.ndarray) -> np.ndarray:
     """Aggregate scoring: each value of the scale earns (members who chose it) / (members who chose the mode)."""
     panel = np.asarray(panel, dtype=float)
+    if panel.size == 0 or panel.max() <= 0:
+        raise RuleError("no panel member answered")
     return panel / panel.max()
 
 
@@ -110,7 +114,7 @@ def numeric_scores(values: np.ndarray, expected: float, tolerance: float, unit_o
     """NUMERIQUE: 1 when the value is within ± tolerance of the expected one and the unit is right (NaN: no answer)."""
     values = np.asarray(values, dtype=float)
     # a bound written in decimal (7.4 ± 0.1) must include 7.5 although 7.5 - 7.4 > 0.1 in binary
-    slack = tolerance + 1e-9 * max(1.0, abs(expected))
+    slack = tolerance + 1e-12 * max(1.0, abs(expected))
     within = np.abs(values - expected) <= slack
     return (within & np.asarray(unit_ok, bool) & ~np.isnan(values)).astype(float)
 
