@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.lists
 	$(BIN)/python -m bench.items --triples 1000000
 	$(BIN)/python -m bench.suggest_eval
+	$(BIN)/python -m bench.grading_core
 
 bench-big: $(STAMP)
 	$(BIN)/python -m bench.ingest --triples 10000000

@@ -7,7 +7,7 @@ from fastapi_offline import FastAPIOffline
 from api import errors
 from api.limits import BodyLimit
 from api.query_gate import QueryGate
-from api.routes import graphs, health, items, lists, queries, sparql
+from api.routes import grading, graphs, health, items, lists, queries, sparql
 from services.lists.library import ListLibrary
 from services.platform import Platform
 from services.studio.items import Studio
@@ -31,6 +31,6 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
 
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, sparql, queries, graphs, lists, items):
+    for module in (health, sparql, queries, graphs, lists, items, grading):
         app.include_router(module.router)
     return app

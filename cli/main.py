@@ -16,6 +16,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 
 from api.results import results_json
+from cli.grading import register as register_grading
 from services import dataset
 from services.lists.seed import ensure_library
 from services.platform import Platform
@@ -423,6 +424,9 @@ def lists_catalogue(level: LevelOpt = "https://w3id.org/ontosides#Officiel", sto
             label = entry["labels"].get("fr") or entry["key"]
             out.print(f"{entry['key']:40} {label}  ({'inherited' if entry['inherited'] else 'own'})",
                       highlight=False)
+
+
+register_grading(app)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""NOTATION's pure core: scoring rules, QROC grouping, barèmes, CTT statistics, standard setting (NumPy, no RDF)."""
