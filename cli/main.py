@@ -276,8 +276,10 @@ def import_lisa_command(folder: Annotated[Path, typer.Argument(help="the LiSA ex
         state = "unchanged: nothing written" if report.unchanged else (
             f"{len(report.added)} added, {len(report.updated)} updated, "
             f"{len(report.removed)} removed (kept as deprecated)")
+        repaired = {p.file for p in report.problems if p.outcome == "repaired"}
+        skipped = {p.file for p in report.problems if p.skipped}
         out.print(f"référentiel: {report.items} items, {report.objectives} objectives; {state}; "
-                  f"{len(report.problems)} problem(s) reported")
+                  f"{len(repaired - skipped)} file(s) repaired, {len(skipped)} skipped (each listed above)")
         for iri in report.removed:
             out.print(f"  removed upstream: {iri}", highlight=False)
 
