@@ -28,6 +28,11 @@ def _plain(value: str | None) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", value or ""))).strip()
 
 
+def _html_text(value: str) -> str:
+    """Plain text as Moodle HTML, its lines kept."""
+    return "<br>".join(html.escape(line) for line in value.split("\n"))
+
+
 def to_moodle(items: list[dict]) -> tuple[str, list[str]]:
     """A Moodle XML quiz of the isolated questions Moodle can express; the others are reported."""
     quiz = ET.Element("quiz")
@@ -39,11 +44,14 @@ def to_moodle(items: list[dict]) -> tuple[str, list[str]]:
             continue
         question = ET.SubElement(quiz, "question", {"type": EXPORTED[q["type"]]})
         _text(question, "name", item["title"])
-        _text(question, "questiontext", html.escape(q["statement"]), "html")
+        picture = f'<p><img src="{html.escape(q["image"])}" alt=""></p>' if q.get("image") else ""
+        _text(question, "questiontext", _html_text(q["statement"]) + picture, "html")
         if q.get("teaching_comment"):
-            _text(question, "generalfeedback", html.escape(q["teaching_comment"]), "html")
+            _text(question, "generalfeedback", _html_text(q["teaching_comment"]), "html")
         if q.get("hint"):
-            _text(question, "hint", html.escape(q["hint"]), "html")
+            _text(question, "hint", _html_text(q["hint"]), "html")
+        if q.get("attachments"):
+            problems.append(f"{item['title']}: attachments are not exported (Moodle XML carries pictures only)")
         ET.SubElement(question, "defaultgrade").text = str(q.get("max_points") or 1)
         if q["type"] in ("QRU", "QRM", "QRM_LONG"):
             right = sum(1 for o in q["options"] if o["correct"]) or 1
@@ -51,10 +59,14 @@ def to_moodle(items: list[dict]) -> tuple[str, list[str]]:
             ET.SubElement(question, "shuffleanswers").text = "true"
             for option in q["options"]:
                 fraction = f"{100 / right:.5g}" if option["correct"] else "0"
-                answer = _text(question, "answer", html.escape(option["text"]), "html")
+                picture = f' <img src="{html.escape(option["image"])}" alt="">' if option.get("image") else ""
+                answer = _text(question, "answer", _html_text(option["text"]) + picture, "html")
                 answer.set("fraction", fraction)
-                if option.get("criticality"):
-                    _text(answer, "feedback", f"criticality:{option['criticality']}")
+                # the criticality has no Moodle field: it travels on the feedback's first line
+                lines = ([f"criticality:{option['criticality']}"] if option.get("criticality") else []) + \
+                    ([_html_text(option["comment"])] if option.get("comment") else [])
+                if lines:
+                    _text(answer, "feedback", "<br>".join(lines), "html")
             if any(o.get("criticality") for o in q["options"]):
                 problems.append(f"{item['title']}: indispensable/unacceptable marks travel as answer feedback only")
         elif q["type"] == "QROC":
@@ -70,10 +82,10 @@ def to_moodle(items: list[dict]) -> tuple[str, list[str]]:
                 ET.SubElement(unit, "unit_name").text = q["unit"]
         elif q["type"] == "ASSOCIATION":
             for pair in q["pairs"]:
-                sub = _text(question, "subquestion", html.escape(pair["left"]), "html")
+                sub = _text(question, "subquestion", _html_text(pair["left"]), "html")
                 _text(sub, "answer", pair["right"])
         elif q["type"] == "QROL":
-            _text(question, "graderinfo", html.escape(q.get("model_answer") or ""), "html")
+            _text(question, "graderinfo", _html_text(q.get("model_answer") or ""), "html")
     ET.indent(quiz)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode"), problems
 
@@ -118,10 +130,10 @@ class _Html(HTMLParser):
 class _Question:
     """Reads the fields of one Moodle question, storing their embedded files and noting what is lost."""
 
-    def __init__(self, question: ET.Element, converted: Converted, store):
+    def __init__(self, question: ET.Element, converted: Converted, files):
         self.question = question
         self.converted = converted
-        self.store = store
+        self.files = files
 
     def field(self, element: ET.Element | None, where: str, pictures: bool = True) -> tuple[str, list[str]]:
         """A text field (with its <file> children): its plain text and the IRIs of the pictures it shows."""
@@ -139,17 +151,15 @@ class _Question:
         stored = []
         for src, alt in parser.images:
             described = f" ({alt!r})" if alt else ""
+            if not pictures:
+                self.converted.note(LOST, "media", f"{where}: the picture {src!r}{described} is not carried over "
+                                                   "(this text holds no pictures)")
+                continue
             try:
-                iri = self._picture(src, files)
+                stored.append(self._picture(src, files))
             except MediaMissing as exc:
                 self.converted.note(LOST, "media-missing", f"{where}: the picture {src!r}{described} is not carried "
                                                            f"over: {exc}")
-                continue
-            if pictures:
-                stored.append(iri)
-            else:
-                self.converted.note(LOST, "media", f"{where}: the picture {src!r}{described} is not carried over "
-                                                   "(this text holds no pictures)")
         return tidy(parser.parts), stored
 
     def _picture(self, src: str, files: dict[str, ET.Element]) -> str:
@@ -159,11 +169,8 @@ class _Question:
             if embedded is None or embedded.get("encoding") != "base64":
                 raise MediaMissing("its file is not embedded in the quiz")
             media_type = mimetypes.guess_type(name)[0] or ""
-            return self.store(base64.b64decode(embedded.text or ""), media_type, name)
-        if src.startswith("data:"):
-            header, _, data = src.partition(",")
-            return self.store(base64.b64decode(data), header[5:].split(";")[0], "an inline (data:) picture")
-        raise MediaMissing("an address on the web: not fetched, upload the file")
+            return self.files.store(base64.b64decode(embedded.text or ""), media_type, name)
+        return self.files.media(src)
 
     def comments(self, elements: list[ET.Element], labels: list[str], where: str) -> str | None:
         """Feedback texts as lines, each with what it answers."""
@@ -189,9 +196,10 @@ def _right_or_wrong(fractions: list[float], single: bool) -> bool:
     return max(rights) - min(rights) < 0.01 and abs(sum(rights) - 100) < 0.1
 
 
-def parse_moodle(xml: bytes | str, source: str, store=None) -> list[Converted]:
-    """Every question of a Moodle XML quiz in our JSON form (categories skipped, other types reported). `store(content,
-    media_type, name)` keeps an embedded picture and returns its IRI, raising MediaMissing when it cannot."""
+def parse_moodle(xml: bytes | str, source: str, files=None) -> list[Converted]:
+    """Every question of a Moodle XML quiz in our JSON form (categories skipped, other types reported). `files` keeps
+    pictures: `files.store(content, media_type, name)` an embedded one, `files.media(src)` one by address; both
+    return its IRI or raise MediaMissing."""
     try:
         root = ET.fromstring(xml)
     except ET.ParseError as exc:
@@ -209,18 +217,25 @@ def parse_moodle(xml: bytes | str, source: str, store=None) -> list[Converted]:
             converted.note(LOST, "type", f"Moodle type '{kind}' has no equivalent among our item types")
             found.append(converted)
             continue
-        converted.item = {"kind": "QI", "title": name, "question": _convert(question, kind, converted, store)}
+        converted.item = {"kind": "QI", "title": name, "question": _convert(question, kind, converted,
+                                                                             files or _NoFiles())}
         found.append(converted)
     return found
 
 
-def _no_store(content: bytes, media_type: str, name: str) -> str:
-    raise MediaMissing("no media store to keep it")
+class _NoFiles:
+    """Where no media store is given: every picture is reported."""
+
+    def store(self, content: bytes, media_type: str, name: str) -> str:
+        raise MediaMissing("no media store to keep it")
+
+    def media(self, src: str) -> str:
+        raise MediaMissing("no media store to keep it")
 
 
-def _convert(question: ET.Element, kind: str, converted: Converted, store) -> dict:
+def _convert(question: ET.Element, kind: str, converted: Converted, files) -> dict:
     """One Moodle question of a type we have, in our JSON form."""
-    read = _Question(question, converted, store or _no_store)
+    read = _Question(question, converted, files)
     statement, pictures = read.field(question.find("questiontext"), "the statement")
     q: dict = {"statement": statement}
     answers = question.findall("answer")
@@ -231,8 +246,9 @@ def _convert(question: ET.Element, kind: str, converted: Converted, store) -> di
             option = {"text": text, "correct": _fraction(answer) > 0}
             feedback, _ = read.field(answer.find("feedback"), f"the feedback of option {number}", pictures=False)
             if feedback.startswith("criticality:"):
-                option["criticality"] = feedback.split(":", 1)[1]
-            elif feedback:
+                mark, _, feedback = feedback.partition("\n")
+                option["criticality"] = mark.split(":", 1)[1].strip()
+            if feedback:
                 option["comment"] = feedback
             if images:
                 option["image"] = images[0]

@@ -157,13 +157,8 @@ def _question(root: ET.Element, interaction: ET.Element, reader: ContentReader, 
         question["max_points"] = float(upper.get("normalMaximum") or 1) if upper is not None else 1.0
     elif kind in ("matchInteraction", "associateInteraction"):
         question["type"] = "ASSOCIATION"
-        members = {}
-        for choice in interaction.iter("simpleAssociableChoice"):
-            content = reader.content(choice)
-            members[choice.get("identifier")] = content.text
-            for media in content.media:
-                converted.note(LOST, "media", f"question {number}: the picture {media.path!r} of the member "
-                                              f"{content.text!r} is not carried over (pairs are text)")
+        texts = reader.sub(resolve=_refuse("the members of pairs are text"))
+        members = {c.get("identifier"): texts.text(c) for c in interaction.iter("simpleAssociableChoice")}
         pairs, paired = [], set()
         for value in correct:
             left, _, right = value.partition(" ")
@@ -335,12 +330,15 @@ def _to_option(node: ET.Element, questions: list[dict], reader: ContentReader, c
     return False
 
 
+def _refuse(reason: str):
+    """A resolver for text-only places: files met there are reported, not stored."""
+    def resolve(path: str) -> str:
+        raise MediaMissing(reason)
+    return resolve
+
+
 def _feedback_text(node: ET.Element, reader: ContentReader, converted: Converted) -> str:
-    content = reader.content(node)
-    for media in content.media:
-        converted.note(LOST, "media", f"the picture {media.path!r} in a feedback is not carried over (comments are "
-                                      "text)")
-    return content.text
+    return reader.sub(resolve=_refuse("a feedback becomes a comment, which is text")).text(node)
 
 
 def _feedback_comment(nodes: list[ET.Element], reader: ContentReader, converted: Converted) -> str | None:

@@ -261,3 +261,16 @@ def test_moodle_embedded_pictures_and_feedback_are_kept_and_losses_listed(studio
     assert any("-50%" in text for text in ecg["lost"]) and any("cardiologie, ECG" in text for text in ecg["lost"])
     assert any("'https://example.org/poison.png'" in text for text in antidotes["lost"])
     assert any("'Flumazénil'" in text for text in antidotes["lost"])
+
+
+def test_option_comments_pictures_and_line_breaks_travel_through_moodle(studio):
+    image = studio.media[0]
+    item = items(image, image)["QI-QRM"]
+    item["question"]["statement"] = "Un homme de 40 ans.\nQuels signes évoquent une méningite ?"
+    item["question"]["image"] = image
+    item["question"]["options"][3].update(comment="Urgence : antibiothérapie immédiate.\nSans attendre.")
+    item["question"]["options"][1].update(image=image, comment="Non.")
+    xml, problems = to_moodle([item])
+    [back] = convert("moodle", xml.encode(), "roundtrip", studio=studio.app.state.studio)
+    assert back.status == "converted", back.notes
+    same_content(item["question"], back.item["question"])

@@ -66,7 +66,7 @@ class Beside:
             header, _, data = path.partition(",")
             media_type = header[5:].split(";")[0]
             content = base64.b64decode(data) if header.endswith(";base64") else unquote(data).encode()
-            return self._store(content, media_type, "an inline (data:) file")
+            return self.store(content, media_type, "an inline (data:) file")
         if self.studio is not None and path.startswith(media_iri(self.studio.platform, "")):
             if media_path(self.studio.platform, path.rsplit("/", 1)[-1]) is None:
                 raise MediaMissing("a media address of this platform whose file is not stored here")
@@ -80,9 +80,10 @@ class Beside:
         content = self.read(path)
         if content is None:
             raise MediaMissing(f"not {self.where}")
-        return self._store(content, MEDIA_TYPES[suffix], path)
+        return self.store(content, MEDIA_TYPES[suffix], path)
 
-    def _store(self, content: bytes, media_type: str, what: str) -> str:
+    def store(self, content: bytes, media_type: str, what: str) -> str:
+        """The IRI of some content, stored by hash; MediaMissing when it cannot be."""
         if self.studio is None:
             raise MediaMissing("no media store to keep it")
         try:
@@ -162,8 +163,7 @@ def convert(fmt: str, content: bytes, source: str, folder: Path | None = None, s
             beside = Beside(studio, read, f"beside the file in {folder}")
         return [parse_qti(content, source, beside.media, beside.read)]
     if fmt == "moodle":
-        beside = Beside(studio, lambda path: None, "in the quiz")
-        return parse_moodle(content, source, beside._store)
+        return parse_moodle(content, source, Beside(studio, lambda path: None, "in the quiz"))
     raise ItemError(f"unknown format {fmt!r}: qti or moodle")
 
 
