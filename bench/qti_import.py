@@ -23,7 +23,11 @@ DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "q
 
 def measure(folders: list[Path], fmt: str = "qti") -> dict:
     """Conversion figures of every .xml and .zip file under the folders (files given directly are read too)."""
-    media = Path(tempfile.mkdtemp(prefix="bench-media-"))
+    with tempfile.TemporaryDirectory(prefix="bench-media-") as folder:
+        return _measure(folders, fmt, Path(folder))
+
+
+def _measure(folders: list[Path], fmt: str, media: Path) -> dict:
     platform = Platform.build(Settings(_env_file=None, store=":memory:", media_dir=str(media)), OxigraphStore())
     platform.ensure_ontology()
     studio = Studio(platform, ListLibrary(platform))

@@ -154,11 +154,13 @@ async def export(item_id: str, studio: StudioDep, principal: CurrentPrincipal,
                     headers={"X-Export-Problems": json.dumps(problems, ensure_ascii=True)})
 
 
-@router.post("/items/import", summary="Import QTI (2.2 or 3.0) or Moodle XML: prefilled items, saved if asked")
+@router.post("/items/import", summary="Import QTI (2.2 or 3.0) or Moodle XML: an import report, item by item")
 async def import_items(request: Request, studio: StudioDep, principal: CurrentPrincipal,
                        format: Literal["qti", "moodle"] = "qti", save: bool = False):
-    """Each source item comes back prefilled, with what could not be converted and what saving would refuse.
-    QTI may come as one item (XML) or a content package (zip with its images)."""
+    """One row per source item: `status` (converted only when nothing was lost, converted with losses, not
+    converted), the prefilled `item`, what was `repaired`, `lost` and is `to_complete`, the `violations` saving would
+    meet, and the `saved` id when saved. QTI may come as one item (XML) or a content package (zip with its pictures
+    and passages, stored as media)."""
     need_person(principal)
     content = await request.body()
     try:
