@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import sys
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -285,8 +286,10 @@ def import_lisa_command(folder: Annotated[Path, typer.Argument(help="the LiSA ex
         state = "unchanged: nothing written" if report.unchanged else (
             f"{len(report.added)} added, {len(report.updated)} updated, "
             f"{len(report.removed)} removed (kept as deprecated)")
+        repaired = {p.file for p in report.problems if p.outcome == "repaired"}
+        skipped = {p.file for p in report.problems if p.skipped}
         out.print(f"référentiel: {report.items} items, {report.objectives} objectives; {state}; "
-                  f"{len(report.problems)} problem(s) reported")
+                  f"{len(repaired - skipped)} file(s) repaired, {len(skipped)} skipped (each listed above)")
         for iri in report.removed:
             out.print(f"  removed upstream: {iri}", highlight=False)
 
@@ -310,40 +313,56 @@ def import_list_csv(path: Annotated[Path, typer.Argument(help="CSV: notation, la
 AuthorOpt = Annotated[str | None, typer.Option("--author", help="the person IRI who imports (author of saved items)")]
 
 
-def _print_import_rows(rows: list[dict]) -> int:
-    saved = 0
+def _print_import_rows(rows: list[dict]) -> None:
+    """The import report, item by item: status, then what was repaired, lost, to complete, refused."""
     for row in rows:
         item = row.get("item")
-        state = f"saved as {row['saved']}" if row.get("saved") else ("not importable" if item is None else "not saved")
         kind = item["question"]["type"] if item and item.get("question") else (item or {}).get("kind", "-")
-        out.print(f"{row['source']}: {kind} — {state}", highlight=False)
-        for problem in row.get("problems", []):
-            err.print(f"  [yellow]![/] {problem}", highlight=False)
+        saved = f"; saved as {row['saved']}" if row.get("saved") else ""
+        out.print(f"{row['source']}: {kind} — {row['status']}{saved}", highlight=False)
+        for label, key, mark in (("repaired", "repaired", "[cyan]~[/]"), ("lost", "lost", "[yellow]![/]"),
+                                 ("to complete", "to_complete", "[yellow]?[/]")):
+            for text in row.get(key, []):
+                out.print(f"  {mark} {label}: {text}", highlight=False)
         for violation in row.get("violations", []):
-            err.print(f"  [red]✗[/] {violation.get('path') or ''} {violation['message']}", highlight=False)
-        saved += bool(row.get("saved"))
-    return saved
+            out.print(f"  [red]✗[/] saving refused: {violation.get('path') or ''} {violation['message']}",
+                      highlight=False)
+    statuses = Counter(row["status"] for row in rows)
+    out.print(f"{len(rows)} item(s) read: {statuses['converted']} converted, "
+              f"{statuses['converted with losses']} converted with losses, {statuses['not converted']} not converted;"
+              f" {sum(1 for row in rows if row.get('saved'))} saved")
 
 
 def _studio_import(fmt: str, paths: list[Path], author: str | None, save: bool, store: str | None) -> None:
+    from importers.converted import LOST, Converted, Note, NotAnItem, SourceError
     from services.lists.library import ListLibrary
-    from services.studio.exchange import convert, import_converted
+    from services.studio.exchange import convert, convert_package_folder, import_converted
     from services.studio.items import Caller, Studio
 
     if save and not author:
         fail("--save needs --author (the person IRI the items belong to)")
-    files = [f for p in paths for f in (sorted([*p.glob("*.xml"), *p.glob("*.zip")]) if p.is_dir() else [p])]
-    missing = [str(f) for f in files if not f.is_file()]
+    # an unpacked content package is read through its manifest; another folder, file by file
+    files = [f for p in paths for f in ([p] if not p.is_dir() or (p / "imsmanifest.xml").is_file()
+                                        else sorted([*p.glob("*.xml"), *p.glob("*.zip")]))]
+    missing = [str(f) for f in files if not f.exists()]
     if missing:
         fail(f"no such file: {', '.join(missing)}")
     with platform_for(store) as platform:
         studio = Studio(platform, ListLibrary(platform))
         rows = []
         for path in files:
-            converted = convert(fmt, path.read_bytes(), path.name, path.parent, studio)
+            try:
+                if path.is_dir():
+                    converted = convert_package_folder(path, studio)
+                else:
+                    converted = convert(fmt, path.read_bytes(), path.name, path.parent, studio)
+            except NotAnItem as exc:
+                err.print(f"skipped: {exc}", highlight=False)
+                continue
+            except SourceError as exc:
+                converted = [Converted(path.name, None, [Note(LOST, "unreadable", str(exc))])]
             rows += import_converted(studio, converted, Caller(author), save)
-        saved = _print_import_rows(rows)
-        out.print(f"{len(rows)} item(s) read, {saved} saved")
+        _print_import_rows(rows)
 
 
 @import_app.command("qti")

@@ -125,3 +125,20 @@ def test_import_lisa_then_again_changes_nothing(tmp_path):
     assert len(shown.stdout.splitlines()) == 1 + 463
     missing = run("import", "lisa", str(tmp_path / "nowhere"), "--store", store)
     assert missing.returncode == 1 and "not a folder" in missing.stderr
+
+
+QTI_DATA = Path(__file__).parent / "data" / "qti"
+
+
+def test_import_qti_reports_item_by_item_what_was_converted_repaired_and_lost(tmp_path):
+    done = run("import", "qti", str(QTI_DATA / "tao"), str(QTI_DATA / "loose"), str(QTI_DATA / "package"),
+               "--store", str(tmp_path / "store"))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "qcm-ecg.xml: QRU — converted" in lines
+    assert "two-pictures-absent.xml: QRU — converted with losses" in lines
+    assert sum("lost: the picture 'media/photo" in line for line in lines) == 2
+    assert "package:items/reading.xml: DL — converted with losses" in lines
+    assert any("lost: interaction 3 (orderInteraction" in line for line in lines)
+    assert lines[-1] == "7 item(s) read: 4 converted, 3 converted with losses, 0 not converted; 0 saved"
+    assert "skipped: test.xml" not in done.stderr  # an unpacked package is read through its manifest

@@ -1,8 +1,10 @@
-"""The LiSA importer on the real sample export: counts, repairs, re-import, irregular files."""
+"""The LiSA importer on the real sample export (counts, repairs, re-import) and on small files of every broken shape
+met in the full export."""
 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -16,7 +18,7 @@ from services.lists.seed import ensure_library
 from tests.conftest import SHARED
 
 SAMPLE = SHARED / "data" / "r2c-lisa-sample"
-pytestmark = pytest.mark.skipif(not SAMPLE.is_dir(), reason=f"the LiSA sample is not at {SAMPLE}")
+needs_sample = pytest.mark.skipif(not SAMPLE.is_dir(), reason=f"the LiSA sample is not at {SAMPLE}")
 ADMIN = "urn:ontosides:admin"
 
 
@@ -30,6 +32,7 @@ def by_id(export, identifier):
     return next(o for o in export.objectives if o.identifier == identifier)
 
 
+@needs_sample
 def test_sample_counts_and_repairs():
     export = parse_folder(SAMPLE)
     assert export.files == 433 and len(export.items) == 30 and len(export.objectives) == 433
@@ -49,6 +52,7 @@ def test_sample_counts_and_repairs():
     assert "IC-027/OIC-027-07-A.txt" in files_with_problems
 
 
+@needs_sample
 def test_import_then_reimport_changes_nothing(library):
     first = import_lisa(library, SAMPLE, ADMIN)
     assert (first.items, first.objectives) == (30, 433)
@@ -68,6 +72,7 @@ def test_import_then_reimport_changes_nothing(library):
     assert (row["rank"].value.endswith("RankA"), row["rubric"].value, row["item"].value) == (True, "Définition", "1")
 
 
+@needs_sample
 def test_updated_export_updates_in_place_adds_and_reports_removed(library, tmp_path):
     import_lisa(library, SAMPLE, ADMIN)
     folder = tmp_path / "export"
@@ -95,6 +100,7 @@ def test_updated_export_updates_in_place_adds_and_reports_removed(library, tmp_p
     assert "imported the LiSA export" in library.history("referentiel", OFFICIEL)[0]["summary"]
 
 
+@needs_sample
 def test_an_import_that_breaks_the_shapes_writes_nothing(library, tmp_path, monkeypatch):
     import_lisa(library, SAMPLE, ADMIN)
     graph = ox.NamedNode(library.repo.graph_iri("referentiel", OFFICIEL))
@@ -118,3 +124,57 @@ def test_an_import_that_breaks_the_shapes_writes_nothing(library, tmp_path, monk
     with pytest.raises(ValidationFailed):
         import_lisa(library, SAMPLE, ADMIN)
     assert library.platform.store.count(graph) == before
+
+
+BROKEN = Path(__file__).parent / "data" / "lisa-broken"
+
+
+def repairs(export, file: str) -> dict[str, str]:
+    return {p.kind: p.message for p in export.problems if p.file == file}
+
+
+@pytest.mark.parametrize("file, kind, wanted", [
+    ("IC-056/OIC-056-01-A.txt", "text-before-template", "stray text '345' before the template dropped"),
+    ("IC-286/OIC-286-11-A.txt", "text-before-template", "stray text \"'''Text in bold'''\""),
+    ("IC-286/OIC-286-11-A.txt", "template-name", "'objectif de connaissance'"),
+    ("IC-106/OIC-106-01-A.txt", "text-before-template", "('[[Tremors SD-128]]') moved to the start of the body"),
+    ("IC-129/OIC-129-02-B.txt", "text-before-template", "dropped: the body repeats it"),
+    ("IC-331/OIC-331-02-A.txt", "text-before-template", "('<gallery> File:Chain of survival.png"),
+    ("IC-312/OIC-312-02-B.txt", "opening", "'*knowledge objective'"),
+    ("IC-182/2C-182-SP-A01.txt", "fields-on-one-line", "several fields on one line"),
+    ("IC-182/2C-182-SP-A01.txt", "numbered-rubric", "'10-Monitoring and/or prognosis' read without its number"),
+    ("IC-066/2C-066-IU-A02.txt", "rubric-from-code", "'Identifying the emergency' taken from the code IU"),
+    ("IC-066/2C-066-IU-A02.txt", "identifier-in-title", "repeats the Identifiant"),
+    ("IC-066/2C-066-IU-A02.txt", "2c-identifier", "imported under its own identifier, as an objective of IC-066"),
+    ("IC-066", "shared-order", "order 65 shared by 2C-066-IU-A02, OIC-066-65-A"),
+    ("IC-121/OIC-121-02-B.txt", "unnamed-field", "after the Description, added to it"),
+])
+def test_each_broken_shape_is_repaired_and_reported(file, kind, wanted):
+    export = parse_folder(BROKEN)
+    assert wanted in repairs(export, file).get(kind, ""), [str(p) for p in export.problems if p.file == file]
+
+
+def test_a_broken_export_loses_no_file_and_keeps_what_it_repaired(memory_platform):
+    export = parse_folder(BROKEN)
+    assert export.files == len(export.objectives) == 11
+    assert not [p for p in export.problems if p.skipped]
+    assert by_id(export, "OIC-056-01-A").body == "A situation arising from health, activities and environment."
+    assert by_id(export, "OIC-106-01-A").body.startswith("[[Tremors SD-128]]\nRest tremor")
+    assert by_id(export, "OIC-331-02-A").body.startswith("<gallery>\nFile:Chain of survival.png")
+    assert by_id(export, "OIC-129-02-B").body == "Osteoarthritis is common after forty."
+    assert by_id(export, "OIC-312-02-B").rubric == ("Epidemiology", "Épidémiologie")
+    official = by_id(export, "2C-066-IU-A02")
+    assert (official.item_number, official.rank, official.order, official.title) == (66, "A", 65, "Suicidal risk")
+    work = by_id(export, "2C-182-SP-A01")
+    assert (work.order, work.contributors, work.rubric[0]) == (2, "A Writer, B Writer", "Follow-up and/or prognosis")
+    assert by_id(export, "OIC-121-02-B").description == "Psychoeducation for patients and families\nSchool, work, housing"
+    photo = by_id(export, "OIC-121-03-B")
+    assert photo.title == "Impetigo: photographs of crusty lesions" and photo.rubric[0] == "Physiopathology"
+    ensure_library(memory_platform)
+    library = ListLibrary(memory_platform)
+    report = import_lisa(library, BROKEN, ADMIN)
+    assert report.objectives == 11
+    entries = library.effective("referentiel", OFFICIEL).by_iri()
+    official_iri = f"{library.repo.base}list/referentiel/2C-066-IU-A02"
+    assert entries[official_iri].entry.parent == f"{library.repo.base}list/referentiel/IC-066"
+    assert validate_store(memory_platform) == []

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import PlatformDep
 from api.security import CurrentPrincipal, Principal
 from services.lists.repository import OFFICIEL, ListError
-from importers.qti import QtiError
+from importers.converted import SourceError
 from services.studio.exchange import convert, export_item, import_converted
 from services.studio.legacy import Legacy
 from services.studio.items import Caller, ItemError, ItemForbidden, ItemInUse, ItemNotFound, Studio
@@ -154,16 +154,18 @@ async def export(item_id: str, studio: StudioDep, principal: CurrentPrincipal,
                     headers={"X-Export-Problems": json.dumps(problems, ensure_ascii=True)})
 
 
-@router.post("/items/import", summary="Import QTI (2.2 or 3.0) or Moodle XML: prefilled items, saved if asked")
+@router.post("/items/import", summary="Import QTI (2.2 or 3.0) or Moodle XML: an import report, item by item")
 async def import_items(request: Request, studio: StudioDep, principal: CurrentPrincipal,
                        format: Literal["qti", "moodle"] = "qti", save: bool = False):
-    """Each source item comes back prefilled, with what could not be converted and what saving would refuse.
-    QTI may come as one item (XML) or a content package (zip with its images)."""
+    """One row per source item: `status` (converted only when nothing was lost, converted with losses, not
+    converted), the prefilled `item`, what was `repaired`, `lost` and is `to_complete`, the `violations` saving would
+    meet, and the `saved` id when saved. QTI may come as one item (XML) or a content package (zip with its pictures
+    and passages, stored as media)."""
     need_person(principal)
     content = await request.body()
     try:
         converted = convert(format, content, "upload", studio=studio)
-    except QtiError as exc:
+    except SourceError as exc:
         return JSONResponse({"detail": str(exc)}, 422)
     return await call(import_converted, studio, converted, caller_of(principal), save)
 
@@ -239,4 +241,9 @@ async def get_media(digest: str, platform: PlatformDep):
         raise HTTPException(404, f"no stored file {digest}")
     query = platform.queries.get("media_type")
     rows = platform.store.select(query.text, query.bind({"hash": digest})).rows
-    return FileResponse(path, media_type=rows[0]["type"].value if rows else "application/octet-stream")
+    media_type = rows[0]["type"].value if rows else "application/octet-stream"
+    headers = {"X-Content-Type-Options": "nosniff"}
+    if media_type in ("text/html", "image/svg+xml"):
+        # imported passages and drawings come from other tools: shown, never run with the platform's rights
+        headers["Content-Security-Policy"] = "sandbox"
+    return FileResponse(path, media_type=media_type, headers=headers)

@@ -300,13 +300,18 @@ def _iri_fields(item: Item):
     for name in ("owner", "article"):
         if getattr(item, name):
             yield name, getattr(item, name)
-    for name in ("coauthors", "tags", "specialties", "transversal"):
+    for name in ("coauthors", "tags", "specialties", "transversal", "attachments"):
         for value in getattr(item, name):
             yield name, value
     for n, question in enumerate([item.question] if item.question else item.questions, 1):
         for name in ("image", "scale"):
             if getattr(question, name):
                 yield f"question {n} {name}", getattr(question, name)
+        for value in question.attachments:
+            yield f"question {n} attachments", value
+        for m, option in enumerate(question.options, 1):
+            if option.image:
+                yield f"question {n} option {m} image", option.image
         for answer in question.expert_answers:
             yield f"question {n} expert answer", answer.value
     if item.station and item.station.rating_scale:

@@ -14,7 +14,7 @@ from services.platform import Platform
 from store.terms import OS
 from store.writes import GraphChange
 
-ALLOWED = {"image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp", "application/pdf"}
+ALLOWED = {"image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp", "application/pdf", "text/html"}
 
 
 class MediaError(ValueError):

@@ -28,6 +28,8 @@ class Option(BaseModel):
     text: str
     correct: bool = False
     criticality: Literal["indispensable", "unacceptable"] | None = None
+    image: str | None = Field(None, description="IRI of a stored picture shown with the option")
+    comment: str | None = Field(None, description="why the option is right or wrong, shown after correction")
 
 
 class Area(BaseModel):
@@ -62,6 +64,8 @@ class Question(BaseModel):
     model_answer: str | None = Field(None, description="QROL")
     max_points: float | None = None
     image: str | None = Field(None, description="IRI of a stored image (ZONE, or any illustration)")
+    attachments: list[str] = Field(default_factory=list,
+                                   description="IRIs of further stored pictures, passages or documents, in order")
     areas: list[Area] = Field(default_factory=list)
     value: float | None = Field(None, description="NUMERIQUE: the right value")
     tolerance: float | None = None
@@ -110,6 +114,9 @@ class Item(BaseModel):
     vignette: str | None = Field(None, description="DP, mDCP, KFP: the opening case")
     statement: str | None = Field(None, description="DL: the general statement")
     article: str | None = Field(None, description="LCA: IRI of the stored article")
+    attachments: list[str] = Field(default_factory=list,
+                                   description="dossiers: IRIs of stored pictures, passages or documents shown with "
+                                               "the statement or vignette, in order")
     station: Station | None = None
     teaching_comment: str | None = None
     comment: str | None = None

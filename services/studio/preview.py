@@ -12,7 +12,8 @@ STUDENT_HIDDEN = {"accepted_answers", "model_answer", "value", "tolerance", "are
 def student_question(question: dict, seed: int) -> dict:
     """What a student sees of a question: no right answers, comments or hints; matching pairs shuffled."""
     out = {k: v for k, v in question.items() if k not in STUDENT_HIDDEN and v not in (None, [], "")}
-    out["options"] = [{"text": o["text"]} for o in question["options"]]
+    out["options"] = [{"text": o["text"], **({"image": o["image"]} if o.get("image") else {})}
+                      for o in question["options"]]
     if question["pairs"]:
         rights = [p["right"] for p in question["pairs"]]
         random.Random(seed).shuffle(rights)
@@ -25,7 +26,8 @@ def student_question(question: dict, seed: int) -> dict:
 def student_view(item: dict) -> dict:
     """The item as a student sees it."""
     seed = hash(item["iri"]) & 0xFFFF
-    out = {k: item[k] for k in ("iri", "kind", "title", "vignette", "statement", "article") if item.get(k)}
+    out = {k: item[k] for k in ("iri", "kind", "title", "vignette", "statement", "article", "attachments")
+           if item.get(k)}
     if item.get("question"):
         out["question"] = student_question(item["question"], seed)
     if item.get("questions"):
@@ -45,6 +47,8 @@ def teacher_view(item: dict, comments: bool = True, teaching: bool = True, hints
         out = {k: v for k, v in question.items() if k not in dropped and v not in (None, [], "")}
         if not types:
             out.pop("type", None)
+        if out.get("options"):
+            out["options"] = [{k: v for k, v in o.items() if comments or k != "comment"} for o in out["options"]]
         return out
 
     out = clean(item)
@@ -69,6 +73,7 @@ def _question_html(q: dict, teacher: bool, number: int | None) -> str:
     parts.append(f'<p class="statement">{_e(q["statement"])}</p>')
     if q.get("image"):
         parts.append(f'<img src="{_e(q["image"])}" alt="">')
+    parts.append(_attachments_html(q.get("attachments")))
     if q.get("options"):
         items = []
         for n, o in enumerate(q["options"]):
@@ -77,7 +82,9 @@ def _question_html(q: dict, teacher: bool, number: int | None) -> str:
                 mark = " ✔" if o.get("correct") else " ✘"
                 if o.get("criticality"):
                     mark += f" ({_e(o['criticality'])})"
-            items.append(f"<li>{chr(65 + n)}. {_e(o['text'])}{mark}</li>")
+            picture = f' <img src="{_e(o["image"])}" alt="">' if o.get("image") else ""
+            comment = f' <span class="comment">— {_e(o["comment"])}</span>' if teacher and o.get("comment") else ""
+            items.append(f"<li>{chr(65 + n)}. {_e(o['text'])}{picture}{mark}{comment}</li>")
         parts.append(f'<ol class="options">{"".join(items)}</ol>')
     if q.get("pairs"):
         pairs = q["pairs"]
@@ -101,12 +108,22 @@ def _question_html(q: dict, teacher: bool, number: int | None) -> str:
     return "".join(parts)
 
 
+def _attachments_html(files: list[str] | None) -> str:
+    if not files:
+        return ""
+    links = "".join(f'<li><a href="{_e(iri)}">Pièce jointe {n}</a></li>' for n, iri in enumerate(files, 1))
+    return f'<ul class="attachments">{links}</ul>'
+
+
 def as_html(view: dict, teacher: bool) -> str:
     """A standalone HTML page of a preview."""
     body = [f"<h1>{_e(view.get('title'))}</h1>"]
     for key in ("vignette", "statement"):
         if view.get(key):
             body.append(f'<p class="{key}">{_e(view[key])}</p>')
+    if view.get("article"):
+        body.append(f'<p class="article"><a href="{_e(view["article"])}">Article</a></p>')
+    body.append(_attachments_html(view.get("attachments")))
     if view.get("question"):
         body.append(_question_html(view["question"], teacher, None))
     for n, q in enumerate(view.get("questions") or [], 1):

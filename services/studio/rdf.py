@@ -23,6 +23,19 @@ def _texts(g: Graph, s: URIRef, source) -> None:
             g.add((s, predicate, Literal(value)))
 
 
+def _attachments(g: Graph, s: URIRef, files: list[str]) -> None:
+    for n, iri in enumerate(files, 1):
+        a = URIRef(f"{s}/attachment/{n}")
+        g.add((s, OS.hasAttachment, a))
+        g.add((a, RDF.type, OS.Attachment))
+        g.add((a, OS.file, URIRef(iri)))
+        g.add((a, OS.position, Literal(n)))
+
+
+def _read_attachments(g: Graph, s) -> list[str]:
+    return [_value(g, a, OS.file) for a in _ordered(g, s, OS.hasAttachment)]
+
+
 def question_triples(g: Graph, q: URIRef, question: Question) -> None:
     """The triples of one question."""
     g.add((q, RDF.type, QUESTION_TYPES[question.type]))
@@ -36,6 +49,10 @@ def question_triples(g: Graph, q: URIRef, question: Question) -> None:
         g.add((o, OS.position, Literal(n)))
         if option.criticality:
             g.add((o, OS.criticality, CRITICALITY[option.criticality]))
+        if option.image:
+            g.add((o, OS.image, URIRef(option.image)))
+        if option.comment:
+            g.add((o, OS.comment, Literal(option.comment)))
     if question.expected_count is not None:
         g.add((q, OS.expectedAnswerCount, Literal(question.expected_count)))
     for answer in question.accepted_answers:
@@ -46,6 +63,7 @@ def question_triples(g: Graph, q: URIRef, question: Question) -> None:
         g.add((q, OS.maxPoints, number_literal(question.max_points)))
     if question.image:
         g.add((q, OS.image, URIRef(question.image)))
+    _attachments(g, q, question.attachments)
     for n, area in enumerate(question.areas, 1):
         a = URIRef(f"{q}/area/{n}")
         g.add((q, OS.correctArea, a))
@@ -105,6 +123,7 @@ def item_graph(item: Item, iri: str, creator: str) -> Graph:
         g.add((s, OS.statement, Literal(item.statement)))
     if item.article:
         g.add((s, OS.article, URIRef(item.article)))
+    _attachments(g, s, item.attachments)
     if item.legacy_id:
         g.add((s, OS.legacyId, Literal(item.legacy_id)))
     _texts(g, s, item)
@@ -150,12 +169,13 @@ def read_question(g: Graph, q) -> dict:
     qtype = next((TYPE_BY_IRI[t] for t in g.objects(q, RDF.type) if t in TYPE_BY_IRI), None)
     out = {"type": qtype, "statement": _value(g, q, OS.statement) or "",
            "options": [{"text": _value(g, o, OS.optionText), "correct": bool(_value(g, o, OS.isCorrect)),
-                        "criticality": CRITICALITY_BY_IRI.get(g.value(o, OS.criticality))}
+                        "criticality": CRITICALITY_BY_IRI.get(g.value(o, OS.criticality)),
+                        "image": _value(g, o, OS.image), "comment": _value(g, o, OS.comment)}
                        for o in _ordered(g, q, OS.hasOption)],
            "expected_count": _value(g, q, OS.expectedAnswerCount),
            "accepted_answers": sorted(str(a) for a in g.objects(q, OS.acceptedAnswer)),
            "model_answer": _value(g, q, OS.modelAnswer), "max_points": _value(g, q, OS.maxPoints),
-           "image": _value(g, q, OS.image),
+           "image": _value(g, q, OS.image), "attachments": _read_attachments(g, q),
            "areas": [{"shape": _value(g, a, OS.areaShape), "coords": _value(g, a, OS.coordinates)}
                      for a in sorted(g.objects(q, OS.correctArea), key=str)],
            "value": _value(g, q, OS.numericValue), "tolerance": _value(g, q, OS.tolerance),
@@ -186,7 +206,8 @@ def read_item(g: Graph, iri: str) -> dict:
            "specialties": sorted(str(o) for o in g.objects(s, OS.specialty)),
            "transversal": sorted(str(o) for o in g.objects(s, OS.transversalKnowledge)),
            "vignette": _value(g, s, OS.vignette), "statement": _value(g, s, OS.statement) if kind != "QI" else None,
-           "article": _value(g, s, OS.article), "legacy_id": _value(g, s, OS.legacyId),
+           "article": _value(g, s, OS.article), "attachments": _read_attachments(g, s),
+           "legacy_id": _value(g, s, OS.legacyId),
            "revision_of": _value(g, s, URIRef("http://www.w3.org/ns/prov#wasRevisionOf")),
            "question": read_question(g, s) if kind == "QI" else None,
            "questions": [read_question(g, g.value(step, OS.hasQuestion)) for step in _ordered(g, s, OS.hasStep)],
