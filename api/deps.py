@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.security import CurrentPrincipal
 from services.platform import Platform
 
 
@@ -17,9 +18,9 @@ def get_platform(request: Request) -> Platform:
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
-def read_scope(request: Request) -> frozenset[str] | None:
-    """The graphs the caller may read (None: every graph)."""
-    return None
+def read_scope(request: Request, principal: CurrentPrincipal) -> frozenset[str] | None:
+    """The graphs the caller may read (None: every graph): the dataset of their requests."""
+    return request.app.state.access.policy.readable_graphs(principal)
 
 
 ReadScopeDep = Annotated[frozenset[str] | None, Depends(read_scope)]
@@ -29,3 +30,4 @@ def forget_cached_lists(request: Request) -> None:
     """After a write that bypassed the services (raw SPARQL update, Graph Store), drop what the app cached."""
     request.app.state.lists.invalidate()
     request.app.state.studio.invalidate()
+    request.app.state.access.directory.forget()

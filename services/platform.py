@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from services.settings import Settings
-from store.paths import ONTOLOGY_DIR
+from store.paths import ONTOLOGY_DIR, QUERIES_DIR
 from store.port import Store
 from store.queries import QueryLibrary
 from store.validation import ShapeValidator
@@ -25,6 +25,7 @@ class Platform:
     validator: ShapeValidator
     writer: GraphWriter
     queries: QueryLibrary
+    _module_queries: dict[str, QueryLibrary] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings, store: Store | None = None) -> Platform:
@@ -32,6 +33,12 @@ class Platform:
         store = store if store is not None else settings.open_store()
         validator = ShapeValidator()
         return cls(settings, store, validator, GraphWriter(store, validator), QueryLibrary())
+
+    def queries_for(self, module: str) -> QueryLibrary:
+        """A module's own queries (queries/<module>/), loaded once; the top folder is the public library."""
+        if module not in self._module_queries:
+            self._module_queries[module] = QueryLibrary(QUERIES_DIR / module)
+        return self._module_queries[module]
 
     def iri(self, *parts: str) -> str:
         """A resource IRI under the configured base, e.g. iri('item', 'q12')."""

@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     user_tokens: dict[str, str] = Field(default_factory=dict,
                                         description="bearer token → person IRI, for test users until accounts exist")
     media_dir: str = Field("var/media", description="folder where uploaded images and articles are kept by hash")
+    outbox_dir: str = Field("var/outbox", description="folder where outgoing mail (verification codes) is written")
+    mail_from: str = Field("OntoSIDES <no-reply@ontosides.fr>", description="the sender of the platform's mail")
+    oidc_issuer: str | None = Field(None, description="the OpenID Connect issuer whose ID/access tokens are accepted")
+    oidc_audience: str | None = Field(None, description="the audience (client id) tokens must be for")
+    oidc_jwks_url: str | None = Field(None, description="the issuer's JWKS; default: its discovery document's jwks_uri")
+    oidc_eppn_claim: str = Field("eduPersonPrincipalName", description="the claim holding the EPPN")
+    oidc_algorithms: str = "RS256,ES256"
+    token_days: int = Field(90, description="how long a platform token lasts unless asked otherwise")
     host: str = "127.0.0.1"
     port: int = 8000
     service_allow: str = Field("", description="comma-separated SPARQL endpoints SERVICE (and LOAD) may reach; "

@@ -29,6 +29,10 @@ FAMILY = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit",
 TOPICS = ["cardiology", "pneumology", "nephrology", "neurology", "paediatrics", "psychiatry", "infectiology",
           "endocrinology", "gastroenterology", "dermatology", "rheumatology", "haematology", "oncology",
           "gynaecology", "urology", "ophthalmology", "public health", "emergency medicine", "geriatrics"]
+# The staff of every faculty: person key prefix and function (the demo shows every role at work).
+STAFF = [("rs", "ResponsableScolarite"), ("sco", "Scolarite"), ("ge", "GestionnaireEpreuves"),
+         ("la", "AdministrateurListes"), ("de", "DirecteurEtudes"), ("ch", "Chercheur"), ("cor", "Correcteur"),
+         ("sup", "Superviseur")]
 RUBRICS = ["Definition", "Positive diagnosis", "Management", "Epidemiology", "Physiopathology",
            "Complementary examinations", "Identifying the emergency", "Follow-up and/or prognosis"]
 
@@ -134,9 +138,10 @@ def generate(scale: Scale, base: str = "https://data.ontosides.fr/") -> Iterator
     for u in range(scale.universities):
         city = CITIES[u % len(CITIES)] + ("" if u < len(CITIES) else f"-{u}")
         univ = f"{base}org/univ-{u}"
+        scope = f"univ-{_slug(city)}.example.fr"
         w.iri(univ, T, OS + "University", orgs)
         w.quad(univ, SKOS + "prefLabel", _lit(f"Université de {city}", "fr"), orgs)
-        people = f"{base}graph/people/univ-{u}"
+        w.quad(univ, OS + "eppnScope", _lit(scope), orgs)
         for f in range(scale.faculties_per_university):
             ufr = f"{base}org/univ-{u}/ufr-{f}"
             w.iri(ufr, T, OS + "Faculty", orgs)
@@ -146,24 +151,29 @@ def generate(scale: Scale, base: str = "https://data.ontosides.fr/") -> Iterator
             yield from w.flush()
             teachers = []
             for t in range(scale.teachers_per_faculty):
-                teachers.append(_person(w, rng, base, people, univ, ufr, f"t{u}-{f}-{t}", OS + "Enseignant"))
+                teachers.append(_person(w, rng, base, univ, scope, ufr, f"t{u}-{f}-{t}", OS + "Enseignant"))
+            for key, function in STAFF:
+                _person(w, rng, base, univ, scope, ufr, f"{key}{u}-{f}", OS + function)
             students = []
             for s in range(scale.students_per_faculty):
-                students.append((_person(w, rng, base, people, univ, ufr, f"s{u}-{f}-{s}", OS + "Etudiant"),
+                students.append((_person(w, rng, base, univ, scope, ufr, f"s{u}-{f}-{s}", OS + "Etudiant"),
                                  rng.gauss(0.0, 1.0)))
             yield from w.flush()
 
-            training = f"{base}graph/training/univ-{u}-ufr-{f}"
-            offer = f"{base}offer/univ-{u}-ufr-{f}-dfasm1-2025"
+            key = f"univ-{u}-ufr-{f}-dfasm1-2025"
+            training = f"{base}graph/offer/{key}"
+            offer = f"{base}offer/{key}"
             w.iri(offer, T, OS + "TrainingOffer", training)
             w.quad(offer, SKOS + "prefLabel", _lit("DFASM1 2025-2026", "fr"), training)
             w.iri(offer, OS + "offeredBy", ufr, training)
-            cohort = f"{base}group/univ-{u}-ufr-{f}-dfasm1-2025"
+            w.iri(offer, OS + "diploma", f"{base}list/formations/dfasm", training)
+            w.iri(offer, OS + "studyYear", f"{base}list/annees-etude/dfasm1", training)
+            w.quad(offer, OS + "period", _lit("2025-2026"), training)
+            cohort = f"{base}group/{key}"
             w.iri(cohort, T, OS + "CohortGroup", training)
             w.quad(cohort, SKOS + "prefLabel", _lit("Promotion DFASM1 2025-2026", "fr"), training)
             w.iri(cohort, OS + "cohortOf", offer, training)
             w.iri(cohort, OS + "attachedTo", ufr, training)
-            w.iri(cohort, OS + "administrator", teachers[0], training)
             for student, _ in students:
                 w.iri(cohort, OS + "member", student, training)
             yield from w.flush()
@@ -179,19 +189,27 @@ def generate(scale: Scale, base: str = "https://data.ontosides.fr/") -> Iterator
                                  scale.questions_per_epreuve)
 
 
-def _person(w: _Writer, rng: random.Random, base: str, graph: str, univ: str, ufr: str,
+def _slug(text: str) -> str:
+    return "".join(c for c in text.lower().replace("é", "e").replace("è", "e") if c.isalnum() or c == "-")
+
+
+def _person(w: _Writer, rng: random.Random, base: str, univ: str, scope: str, ufr: str,
             key: str, function: str) -> str:
+    """A person in a graph of their own: account, e-mail, and one function on their faculty."""
     person = f"{base}person/{key}"
+    graph = f"{base}graph/person/{key}"
     given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+    email = f"{given.lower()}.{family.lower()}.{key}@{scope}"
     w.iri(person, RDF_TYPE, OS + "Person", graph)
-    w.quad(person, OS + "uniqueId", _lit(f"uness-{key}"), graph)
+    w.quad(person, OS + "uniqueId", _lit(f"UN-{key.upper()}"), graph)
     w.quad(person, FOAF + "givenName", _lit(given), graph)
     w.quad(person, FOAF + "familyName", _lit(family), graph)
-    w.quad(person, OS + "email", _lit(f"{given.lower()}.{family.lower()}.{key}@univ.example.fr"), graph)
+    w.quad(person, OS + "email", _lit(email), graph)
+    w.quad(person, OS + "primaryEmail", _lit(email), graph)
     account = f"{person}/account"
     w.iri(person, OS + "hasAccount", account, graph)
     w.iri(account, RDF_TYPE, OS + "UniversityAccount", graph)
-    w.quad(account, OS + "eppn", _lit(f"{key}@univ.example.fr"), graph)
+    w.quad(account, OS + "eppn", _lit(f"{key}@{scope}"), graph)
     w.iri(account, OS + "issuedBy", univ, graph)
     fa = f"{person}/function/{function.rsplit('#', 1)[-1]}"
     w.iri(fa, RDF_TYPE, OS + "FunctionAssignment", graph)

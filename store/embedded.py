@@ -182,6 +182,7 @@ class OxigraphStore(Store):
     def update(self, update: str, using: DatasetSpec | None = None) -> None:
         self.federation.check(update, update=True)
         text = with_using(update, using) if using is not None else update
+        self.wrote()
         try:
             self._store.update(text, base_iri=self.base_iri)
         except SyntaxError as exc:
@@ -200,6 +201,7 @@ class OxigraphStore(Store):
             names = ", ".join(g.value for g in busy[:3])
             raise ImportFailed(f"graph(s) already hold data: {names}; drop them first or load under another graph")
         before = len(self._store)
+        self.wrote()
         # The markers make a killed import recoverable: on open, marked graphs are dropped.
         self._store.extend([ox.Quad(g, IMPORT_STATE, ox.Literal("true"), SYSTEM) for g in targets])
         try:

@@ -80,6 +80,12 @@ class Store(ABC):
     """
 
     location: str = ""
+    # Bumped by every write through this adapter: caches of derived facts (who may read which graph) key on it.
+    generation: int = 0
+
+    def wrote(self) -> None:
+        """Record that the dataset changed."""
+        self.generation += 1
 
     # --- reading -------------------------------------------------------------
     @abstractmethod

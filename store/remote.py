@@ -166,6 +166,7 @@ class RemoteSparqlStore(Store):
             raise StoreError("this store has no SPARQL update endpoint configured (read-only)")
         self.federation.check(update, update=True)
         text = self._based(with_using(update, using) if using is not None else update)
+        self.wrote()
         try:
             response = self._http.post(self.endpoints.update_url, data={"update": text},
                                        auth=self.endpoints.update_auth)
@@ -188,6 +189,7 @@ class RemoteSparqlStore(Store):
         if self.has_graph(graph):
             raise ImportFailed(f"graph already holds data: {graph.value}; drop it first")
         before = self.count(graph)
+        self.wrote()
 
         def chunks():
             sent = 0

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from services.platform import Platform
 from store.embedded import OxigraphStore
+from services.synthetic import STAFF, Scale
 from tests.conftest import ADMIN_TOKEN, USER_TOKEN, make_settings
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -36,20 +37,26 @@ def test_health(client):
     assert body["status"] == "ok" and body["quads"] > 10_000
 
 
+# The demo's people: per faculty, its teachers, staff and students; and the platform administrator.
+PEOPLE = 2 * (Scale.demo().teachers_per_faculty + len(STAFF) + Scale.demo().students_per_faculty) + 1
+
+
 def test_sparql_get_json(client):
-    response = client.get("/sparql", params={"query": COUNT_PEOPLE})
+    response = client.get("/sparql", params={"query": COUNT_PEOPLE}, headers=ADMIN)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/sparql-results+json")
-    assert int(response.json()["results"]["bindings"][0]["n"]["value"]) == 90
+    assert int(response.json()["results"]["bindings"][0]["n"]["value"]) == PEOPLE
+    anonymous = client.get("/sparql", params={"query": COUNT_PEOPLE})
+    assert int(anonymous.json()["results"]["bindings"][0]["n"]["value"]) == 0
 
 
 @pytest.mark.parametrize("accept,marker", [
     ("application/sparql-results+xml", b"<sparql"),
-    ("text/csv", b"n\r\n90"),
-    ("text/tab-separated-values", b"?n\n90"),
+    ("text/csv", f"n\r\n{PEOPLE}".encode()),
+    ("text/tab-separated-values", f"?n\n{PEOPLE}".encode()),
 ])
 def test_sparql_result_formats(client, accept, marker):
-    response = client.get("/sparql", params={"query": COUNT_PEOPLE}, headers={"Accept": accept})
+    response = client.get("/sparql", params={"query": COUNT_PEOPLE}, headers={"Accept": accept, **ADMIN})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(accept)
     assert marker in response.content
@@ -108,12 +115,17 @@ def test_update_needs_the_admin_token(fresh_client):
     assert fresh_client.post("/sparql", data={"update": update}, headers=USER).status_code == 403
     assert fresh_client.post("/sparql", content=update, headers={"Content-Type": "application/sparql-update"}).status_code == 401
     assert fresh_client.post("/sparql", data={"update": update}, headers=ADMIN).status_code == 204
-    ask = fresh_client.get("/sparql", params={"query": "ASK { <http://example.org/s> ?p ?o }"}).json()
-    assert ask["boolean"] is True
+    ask = fresh_client.get("/sparql", params={"query": "ASK { <http://example.org/s> ?p ?o }"}, headers=ADMIN)
+    assert ask.json()["boolean"] is True
+    # The graph is nobody's public graph: an anonymous caller's dataset does not hold it.
+    anonymous = fresh_client.get("/sparql", params={"query": "ASK { <http://example.org/s> ?p ?o }"})
+    assert anonymous.json()["boolean"] is False
 
 
 def test_unknown_token_is_401(client):
-    assert client.get("/health", headers={"Authorization": "Bearer nope"}).status_code == 200  # health is public
+    # A forged credential is refused even on a public route (RFC 6750 invalid_token), and logged.
+    assert client.get("/health").status_code == 200
+    assert client.get("/health", headers={"Authorization": "Bearer nope"}).status_code == 401
     response = client.post("/sparql", data={"update": "CLEAR ALL"}, headers={"Authorization": "Bearer nope"})
     assert response.status_code == 401
 
@@ -125,13 +137,17 @@ def test_named_queries_list_and_run(client):
     grades = next(q for q in listed if q["name"] == "epreuve_grades")
     assert grades["parameters"][0]["name"] == "epreuve" and grades["parameters"][0]["required"]
     run = client.get("/queries/epreuve_grades/run",
-                     params={"epreuve": "https://data.ontosides.fr/exam/u0f0e0/epreuve/1"})
+                     params={"epreuve": "https://data.ontosides.fr/exam/u0f0e0/epreuve/1"}, headers=ADMIN)
     assert run.status_code == 200 and len(run.json()["results"]["bindings"]) == 40
-    as_csv = client.get("/queries/students_in_difficulty/run", params={"threshold": "12", "format": "csv"})
+    as_csv = client.get("/queries/students_in_difficulty/run", params={"threshold": "12", "format": "csv"},
+                        headers=ADMIN)
     rows = list(csv.reader(io.StringIO(as_csv.text)))
     assert rows[0] == ["student", "epreuves", "meanScore"] and len(rows) > 1
-    posted = client.post("/queries/students_in_difficulty/run", json={"threshold": 12})
+    posted = client.post("/queries/students_in_difficulty/run", json={"threshold": 12}, headers=ADMIN)
     assert len(posted.json()["results"]["bindings"]) == len(rows) - 1
+    hidden = client.get("/queries/epreuve_grades/run",
+                        params={"epreuve": "https://data.ontosides.fr/exam/u0f0e0/epreuve/1"})
+    assert hidden.status_code == 200 and hidden.json()["results"]["bindings"] == []
 
 
 def test_named_query_errors(client):
@@ -156,12 +172,12 @@ def test_graph_store_put_validates(fresh_client):
     assert rejected.status_code == 422
     paths = {v["path"] for v in rejected.json()["violations"]}
     assert {"os:uniqueId", "foaf:familyName", "os:email"} <= paths
-    kept = fresh_client.get("/graphs", params={"graph": graph}, headers={"Accept": "application/n-triples"})
+    kept = fresh_client.get("/graphs", params={"graph": graph}, headers={"Accept": "application/n-triples", **ADMIN})
     assert b"person/x" in kept.content and b"person/y" not in kept.content
     broken = fresh_client.put("/graphs", params={"graph": graph}, content="<a> <b", headers=headers)
     assert broken.status_code == 400 and "does not parse" in broken.json()["detail"]
     assert fresh_client.delete("/graphs", params={"graph": graph}, headers=ADMIN).status_code == 204
-    assert fresh_client.get("/graphs", params={"graph": graph}).status_code == 404
+    assert fresh_client.get("/graphs", params={"graph": graph}, headers=ADMIN).status_code == 404
 
 
 def test_graph_store_post_validates_the_merged_graph(fresh_client):

@@ -52,10 +52,12 @@ def test_sparqlwrapper_update_is_refused_without_token(live_api):
 
 
 def test_rdflib_sparqlstore(live_api):
-    store = SPARQLStore(f"{live_api.url}/sparql")
+    store = SPARQLStore(f"{live_api.url}/sparql", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     graph = Graph(store=store)
     rows = list(graph.query(f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p a <{OS}Person> }}"))
-    assert int(rows[0][0]) == 90
+    assert int(rows[0][0]) > 100
+    anonymous = Graph(store=SPARQLStore(f"{live_api.url}/sparql"))
+    assert int(list(anonymous.query(f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p a <{OS}Person> }}"))[0][0]) == 0
     ask = graph.query(f"ASK {{ <https://data.ontosides.fr/org/univ-0> a <{OS}University> }}")
     assert ask.askAnswer is True
     triples = list(graph.triples((URIRef("https://data.ontosides.fr/org/univ-0"), None, None)))

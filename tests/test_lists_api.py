@@ -152,7 +152,8 @@ def test_local_list_is_inherited_below_only(client):
 def test_history_says_who_changed_what_and_when(client):
     client.post("/lists/specialites/changes", headers=LIST_ADMIN, json={
         "level": UFR, "kind": "hide", "target": ORL})
-    history = client.get("/lists/specialites/history", params={"level": UFR}).json()
+    assert client.get("/lists/specialites/history", params={"level": UFR}).status_code == 401
+    history = client.get("/lists/specialites/history", params={"level": UFR}, headers=LIST_ADMIN).json()
     assert history[0]["who"] == f"{BASE}person/t0-0-1"
     assert history[0]["summary"] == "hid 'ORL'" and history[0]["at"].startswith("20")
     diff = client.get("/lists/specialites/diff", params={"level": UFR}).json()

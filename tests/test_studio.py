@@ -129,7 +129,8 @@ def test_media_is_kept_once_by_hash(studio):
     again = studio.post("/media", content=b"\x89PNG fake image", headers={**AUTHOR, "Content-Type": "image/png"})
     assert again.json()["iri"] == studio.media[0]
     digest = studio.media[0].rsplit("/", 1)[-1]
-    served = studio.get(f"/media/{digest}")
+    assert studio.get(f"/media/{digest}").status_code == 401
+    served = studio.get(f"/media/{digest}", headers=AUTHOR)
     assert served.content == b"\x89PNG fake image" and served.headers["content-type"] == "image/png"
     refused = studio.post("/media", content=b"MZ", headers={**AUTHOR, "Content-Type": "application/x-msdownload"})
     assert refused.status_code == 422

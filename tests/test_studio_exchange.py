@@ -160,7 +160,7 @@ def test_a_loose_file_stores_the_pictures_beside_it_and_names_each_absent_one(st
     assert found.status == "converted"
     image = found.item["question"]["image"]
     assert image == media_iri(platform, hashlib.sha256((tao / "images" / "ecg.png").read_bytes()).hexdigest())
-    assert studio.get(image.replace(platform.settings.base_iri.rstrip("/"), "")).content == \
+    assert studio.get(image.replace(platform.settings.base_iri.rstrip("/"), ""), headers=AUTHOR).content == \
         (tao / "images" / "ecg.png").read_bytes()
     loose = DATA / "qti" / "loose"
     [absent] = convert("qti", (loose / "two-pictures-absent.xml").read_bytes(), "two.xml", loose,
@@ -189,14 +189,14 @@ def test_a_content_package_brings_pictures_passages_and_says_what_it_could_not(s
     assert [q["type"] for q in reading["item"]["questions"]] == ["QRU", "QROC"]
     assert reading["item"]["questions"][1]["statement"] == "Quel examen demandez-vous en premier ? ___"
     [passage] = reading["item"]["attachments"]
-    served = studio.get(passage.replace("https://data.ontosides.fr", ""))
+    served = studio.get(passage.replace("https://data.ontosides.fr", ""), headers=AUTHOR)
     assert served.headers["content-type"].startswith("text/html") and served.headers["content-security-policy"] == \
         "sandbox" and "brûlures mictionnelles" in served.text
     assert any("orderInteraction" in text for text in reading["lost"])
     lca = by_source["items/lca.xml"]
     assert lca["item"]["kind"] == "LCA" and lca["status"] == "converted" and lca["violations"] == []
     assert lca["item"]["questions"][0]["model_answer"] == "Essai contrôlé, randomisé, en double aveugle."
-    assert studio.get(lca["item"]["article"].replace("https://data.ontosides.fr", "")).content.startswith(b"%PDF")
+    assert studio.get(lca["item"]["article"].replace("https://data.ontosides.fr", ""), headers=AUTHOR).content.startswith(b"%PDF")
     dose = by_source["items/dose.xml"]
     assert dose["status"] == "converted with losses"
     assert any("templateProcessing: POIDS" in text for text in dose["lost"])

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
-from api.security import CurrentPrincipal
+from api.security import Public
 from services.grading.cases import score_cases
 
 router = APIRouter(tags=["NOTATION"])
@@ -18,7 +18,7 @@ EXAMPLE = [{"method": "edn-2023", "type": "QRM", "options": ["A", "B", "C", "D",
 
 
 @router.post("/grading/score", summary="Score answers with a scoring rule (edn-2023, sides-legacy, tcs-aggregate)")
-def score(cases: Annotated[list[Any], Body(examples=[EXAMPLE])], principal: CurrentPrincipal) -> list[dict]:
+def score(cases: Annotated[list[Any], Body(examples=[EXAMPLE])], _: Public) -> list[dict]:
     """One `{score, explanation}` per case, in order; a malformed case answers a null score and names its field.
 
     Open to every caller for now (the rules are public; nothing is stored)."""

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import PlatformDep, ReadScopeDep, forget_cached_lists
 from api.results import GRAPH_TYPES, choose
-from api.security import AdminPrincipal
+from api.security import SparqlQuery, StoreWrite
 from store.dataset import DatasetSpec
 from store.port import GraphResult, Limits
 from store.terms import to_rdflib_graph
@@ -79,13 +79,13 @@ def _negotiate(request: Request) -> str:
 
 
 @router.get("/list", summary="The named graphs you may read")
-def list_graphs(platform: PlatformDep, readable: ReadScopeDep) -> dict:
+def list_graphs(platform: PlatformDep, _: SparqlQuery, readable: ReadScopeDep) -> dict:
     """Every named graph the caller may read."""
     return _listing(platform, readable)
 
 
 @router.get("", summary="Read a graph (?graph=IRI or ?default)")
-def read_graph(request: Request, platform: PlatformDep, readable: ReadScopeDep, graph: GraphParam = None,
+def read_graph(request: Request, platform: PlatformDep, _: SparqlQuery, readable: ReadScopeDep, graph: GraphParam = None,
                default: DefaultParam = None):
     """The triples of a graph in a negotiated RDF format; with neither parameter and Accept: application/json,
     the list of named graphs."""
@@ -98,7 +98,7 @@ def read_graph(request: Request, platform: PlatformDep, readable: ReadScopeDep, 
 
 
 @router.head("", summary="Whether a graph exists, with the headers a GET would give")
-def head_graph(request: Request, platform: PlatformDep, readable: ReadScopeDep, graph: GraphParam = None,
+def head_graph(request: Request, platform: PlatformDep, _: SparqlQuery, readable: ReadScopeDep, graph: GraphParam = None,
                default: DefaultParam = None):
     """200 with the GET's headers and no body; 404 for a graph that does not exist (or is not yours to read)."""
     iri = _target(graph, default)
@@ -129,7 +129,7 @@ def _write_target(graph: str | None, default: str | None) -> ox.NamedNode:
 
 
 @router.put("", summary="Replace a named graph (validated)")
-async def put_graph(request: Request, platform: PlatformDep, admin: AdminPrincipal, graph: GraphParam = None,
+async def put_graph(request: Request, platform: PlatformDep, admin: StoreWrite, graph: GraphParam = None,
                     default: DefaultParam = None):
     """Replace the graph's content in one transaction, after SHACL validation (201 when it is new)."""
     iri = _write_target(graph, default)
@@ -141,7 +141,7 @@ async def put_graph(request: Request, platform: PlatformDep, admin: AdminPrincip
 
 
 @router.post("", summary="Add triples to a named graph (validated)")
-async def post_graph(request: Request, platform: PlatformDep, admin: AdminPrincipal, graph: GraphParam = None,
+async def post_graph(request: Request, platform: PlatformDep, admin: StoreWrite, graph: GraphParam = None,
                      default: DefaultParam = None):
     """Add the body's triples to the graph in one transaction, after SHACL validation of the result."""
     iri = _write_target(graph, default)
@@ -155,7 +155,7 @@ async def post_graph(request: Request, platform: PlatformDep, admin: AdminPrinci
 
 
 @router.delete("", summary="Drop a named graph")
-def delete_graph(request: Request, platform: PlatformDep, admin: AdminPrincipal, graph: GraphParam = None,
+def delete_graph(request: Request, platform: PlatformDep, admin: StoreWrite, graph: GraphParam = None,
                  default: DefaultParam = None):
     """Remove a graph and its triples."""
     iri = _write_target(graph, default)

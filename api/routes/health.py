@@ -9,13 +9,14 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import PlatformDep
+from api.security import Public
 from store.errors import StoreError
 
 router = APIRouter(tags=["Health"])
 
 
 @router.get("/health", summary="Is the platform up, and on which store")
-async def health(platform: PlatformDep,
+async def health(platform: PlatformDep, _: Public,
                  counts: Annotated[bool, Query(description="also count the quads (slower on a big store)")] = False):
     """Status and store location, answered on the event loop without touching the store (so it stays fast
     while long queries run); with `counts`, the number of quads too (503 when the store does not answer)."""

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import PlatformDep
-from api.security import CurrentPrincipal, Principal
+from api.security import ItemsAuthor, ItemsRead, Principal
 from services.lists.repository import OFFICIEL, ListError
 from importers.converted import SourceError
 from services.studio.exchange import convert, export_item, import_converted
@@ -56,68 +56,55 @@ async def call(function, *args, **kwargs):
         return failure(exc)
 
 
-def need_person(principal: Principal) -> None:
-    """401 for anonymous callers."""
-    if principal.is_anonymous:
-        raise HTTPException(401, "the STUDIO needs a bearer token", headers={"WWW-Authenticate": "Bearer"})
-
-
 @router.post("/items", status_code=201, summary="Create an item (validated against the rules of its type)")
-async def create_item(item: Item, studio: StudioDep, principal: CurrentPrincipal):
+async def create_item(item: Item, studio: StudioDep, principal: ItemsAuthor):
     """A new item; the caller is its author."""
-    need_person(principal)
     return await call(studio.create, item, caller_of(principal))
 
 
 @router.get("/items", summary="Search the items you may see")
-async def search_items(studio: StudioDep, principal: CurrentPrincipal,
+async def search_items(studio: StudioDep, principal: ItemsRead,
                        type: Annotated[str | None, Query(description="QRU, QRM … or DP, DL, ECOS …")] = None,
                        tag: Annotated[str | None, Query(description="a référentiel entry (its subtree counts)")] = None,
                        specialty: str | None = None, author: str | None = None,
                        status: Literal["draft", "to_review", "validated"] | None = None,
                        text: Annotated[str | None, Query(description="words of the title or statement")] = None):
     """Items visible to the caller (authors, co-authors; exam managers see their faculty's), filtered."""
-    need_person(principal)
     return await call(studio.search, caller_of(principal), type, tag, specialty, author, status, text)
 
 
 @router.get("/items/{item_id}", summary="Read an item")
-async def get_item(item_id: str, studio: StudioDep, principal: CurrentPrincipal):
+async def get_item(item_id: str, studio: StudioDep, principal: ItemsRead):
     """The item in the same JSON form it was written in, with its IRI and author."""
-    need_person(principal)
     return await call(studio.get, item_id, caller_of(principal))
 
 
 @router.put("/items/{item_id}", summary="Save a new version of an item")
-async def update_item(item_id: str, item: Item, studio: StudioDep, principal: CurrentPrincipal):
+async def update_item(item_id: str, item: Item, studio: StudioDep, principal: ItemsAuthor):
     """The previous version is kept as a linked revision; an item of a published exam becomes a new item."""
-    need_person(principal)
     return await call(studio.update, item_id, item, caller_of(principal))
 
 
 @router.delete("/items/{item_id}", status_code=204, summary="Delete an item no épreuve uses")
-async def delete_item(item_id: str, studio: StudioDep, principal: CurrentPrincipal):
+async def delete_item(item_id: str, studio: StudioDep, principal: ItemsAuthor):
     """Remove an item (409 when an épreuve links it)."""
-    need_person(principal)
     result = await call(studio.delete, item_id, caller_of(principal))
     return result if isinstance(result, JSONResponse) else Response(status_code=204)
 
 
 @router.get("/items/{item_id}/revisions", summary="Earlier versions of an item")
-async def item_revisions(item_id: str, studio: StudioDep, principal: CurrentPrincipal):
+async def item_revisions(item_id: str, studio: StudioDep, principal: ItemsRead):
     """Revisions, newest first."""
-    need_person(principal)
     return await call(studio.revisions, item_id, caller_of(principal))
 
 
 @router.get("/items/{item_id}/preview", summary="Student or teacher view, as JSON or HTML")
-async def preview_item(item_id: str, studio: StudioDep, principal: CurrentPrincipal,
+async def preview_item(item_id: str, studio: StudioDep, principal: ItemsRead,
                        view: Literal["student", "teacher"] = "student",
                        format: Literal["json", "html"] = "json",
                        comments: bool = True, teaching_comments: bool = True, hints: bool = True,
                        types: bool = True):
     """The student view hides every answer; the teacher view shows them with the chosen display options."""
-    need_person(principal)
     item = await call(studio.get, item_id, caller_of(principal))
     if isinstance(item, JSONResponse):
         return item
@@ -134,18 +121,16 @@ class SuggestRequest(BaseModel):
 
 
 @router.post("/items/suggest-tags", summary="Suggest référentiel entries for an item's text")
-async def suggest_tags(body: SuggestRequest, studio: StudioDep, principal: CurrentPrincipal):
+async def suggest_tags(body: SuggestRequest, studio: StudioDep, principal: ItemsAuthor):
     """The best-matching entries of the effective référentiel at a level, with a score."""
-    need_person(principal)
     result = await call(studio.suggest, body.text, body.level, body.limit)
     return result if isinstance(result, JSONResponse) else [vars(s) for s in result]
 
 
 @router.get("/items/{item_id}/export", summary="Export an item as QTI 3.0 or Moodle XML")
-async def export(item_id: str, studio: StudioDep, principal: CurrentPrincipal,
+async def export(item_id: str, studio: StudioDep, principal: ItemsRead,
                  format: Literal["qti", "moodle"] = "qti"):
     """The XML; what the format cannot carry is listed in the X-Export-Problems header."""
-    need_person(principal)
     result = await call(export_item, studio, item_id, format, caller_of(principal))
     if isinstance(result, JSONResponse):
         return result
@@ -155,13 +140,12 @@ async def export(item_id: str, studio: StudioDep, principal: CurrentPrincipal,
 
 
 @router.post("/items/import", summary="Import QTI (2.2 or 3.0) or Moodle XML: an import report, item by item")
-async def import_items(request: Request, studio: StudioDep, principal: CurrentPrincipal,
+async def import_items(request: Request, studio: StudioDep, principal: ItemsAuthor,
                        format: Literal["qti", "moodle"] = "qti", save: bool = False):
     """One row per source item: `status` (converted only when nothing was lost, converted with losses, not
     converted), the prefilled `item`, what was `repaired`, `lost` and is `to_complete`, the `violations` saving would
     meet, and the `saved` id when saved. QTI may come as one item (XML) or a content package (zip with its pictures
     and passages, stored as media)."""
-    need_person(principal)
     content = await request.body()
     try:
         converted = convert(format, content, "upload", studio=studio)
@@ -179,17 +163,15 @@ LegacyDep = Annotated[Legacy, Depends(get_legacy)]
 
 
 @router.get("/legacy/items", summary="Your legacy SIDES items (eval<N> dossiers, q<N> questions), by e-mail")
-async def legacy_items(legacy: LegacyDep, principal: CurrentPrincipal):
+async def legacy_items(legacy: LegacyDep, principal: ItemsAuthor):
     """Legacy items whose author e-mail is one of yours (exam managers: those of their faculty's people)."""
-    need_person(principal)
     return await call(legacy.items_for, caller_of(principal))
 
 
 @router.get("/legacy/items/{legacy_id}/preview", summary="Preview a legacy item as student or teacher")
-async def legacy_preview(legacy_id: str, legacy: LegacyDep, principal: CurrentPrincipal,
+async def legacy_preview(legacy_id: str, legacy: LegacyDep, principal: ItemsAuthor,
                          view: Literal["student", "teacher"] = "teacher", format: Literal["json", "html"] = "json"):
     """The legacy item as it would be imported."""
-    need_person(principal)
     result = await call(legacy.prefill, legacy_id, caller_of(principal))
     if isinstance(result, JSONResponse):
         return result
@@ -204,17 +186,15 @@ async def legacy_preview(legacy_id: str, legacy: LegacyDep, principal: CurrentPr
 
 
 @router.post("/legacy/items/{legacy_id}/prefill", summary="A new item prefilled from a legacy one (not saved)")
-async def legacy_prefill(legacy_id: str, legacy: LegacyDep, principal: CurrentPrincipal):
+async def legacy_prefill(legacy_id: str, legacy: LegacyDep, principal: ItemsAuthor):
     """Edit it if needed, then save it with POST /items."""
-    need_person(principal)
     return await call(legacy.prefill, legacy_id, caller_of(principal))
 
 
 @router.post("/legacy/epreuves/{epreuve_id}/import", summary="Import a legacy épreuve: its items and an evaluation")
-async def legacy_epreuve(epreuve_id: str, legacy: LegacyDep, principal: CurrentPrincipal, strict: bool = False):
+async def legacy_epreuve(epreuve_id: str, legacy: LegacyDep, principal: ItemsAuthor, strict: bool = False):
     """Items are imported as new items plus an exam listing them, in one write; what cannot be converted is
     reported item by item (strict: then nothing is written)."""
-    need_person(principal)
     return await call(legacy.import_epreuve, epreuve_id, caller_of(principal), strict)
 
 
@@ -224,9 +204,8 @@ def _with_defaults(item: dict) -> dict:
 
 
 @router.post("/media", status_code=201, summary="Store an image or article (kept once, by content hash)")
-async def upload_media(request: Request, platform: PlatformDep, principal: CurrentPrincipal):
+async def upload_media(request: Request, platform: PlatformDep, principal: ItemsAuthor):
     """The body is the file; its Content-Type says what it is. Returns the IRI to reference."""
-    need_person(principal)
     content = await request.body()
     media_type = request.headers.get("content-type", "").split(";")[0].strip()
     result = await call(store_media, platform, content, media_type)
@@ -234,7 +213,7 @@ async def upload_media(request: Request, platform: PlatformDep, principal: Curre
 
 
 @router.get("/media/{digest}", summary="A stored file")
-async def get_media(digest: str, platform: PlatformDep):
+async def get_media(digest: str, platform: PlatformDep, _: ItemsRead):
     """The file named by its SHA-256."""
     path = media_path(platform, digest)
     if path is None:

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import PlatformDep, ReadScopeDep, forget_cached_lists
 from api.results import GRAPH_TYPES, RESULT_TYPES, choose, serialize_result
-from api.security import CurrentPrincipal, require_admin
+from api.security import SparqlQuery, demand
 from services.platform import Platform
 from store.dataset import dataset_for, protocol_dataset
 from store.port import GraphResult, Limits
@@ -155,7 +155,7 @@ async def _serve(request: Request, platform: Platform, principal, readable) -> R
     fmt = (call.values("format") or [None])[0]
     if call.update is not None:
         try:
-            require_admin(principal)
+            demand(request, principal, "store:write")
         except HTTPException as exc:
             return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
         using = protocol_dataset(call.values("using-graph-uri"), call.values("using-named-graph-uri"))
@@ -180,7 +180,7 @@ POST_BODY = {"requestBody": {"content": {
 
 
 @router.get("/sparql", summary="SPARQL query (GET)", responses=RESULTS)
-async def sparql_get(request: Request, platform: PlatformDep, principal: CurrentPrincipal, readable: ReadScopeDep,
+async def sparql_get(request: Request, platform: PlatformDep, principal: SparqlQuery, readable: ReadScopeDep,
                      query: Annotated[str | None, Query(description="the SPARQL query")] = None,
                      default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
                      named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri")] = None,
@@ -193,7 +193,7 @@ async def sparql_get(request: Request, platform: PlatformDep, principal: Current
 
 
 @router.post("/sparql", summary="SPARQL query or update (POST)", responses=RESULTS, openapi_extra=POST_BODY)
-async def sparql_post(request: Request, platform: PlatformDep, principal: CurrentPrincipal, readable: ReadScopeDep):
+async def sparql_post(request: Request, platform: PlatformDep, principal: SparqlQuery, readable: ReadScopeDep):
     """Queries as a form or `application/sparql-query`; updates (administrator) as a form or
     `application/sparql-update`, with `using-graph-uri` / `using-named-graph-uri`."""
     return await _serve(request, platform, principal, readable)

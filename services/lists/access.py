@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from services.lists.repository import OFFICIEL, ListRepository
+from services.access.model import LIST_ADMIN, Principal
+from services.access.policy import Policy
+from services.lists.repository import ListError, ListRepository
 
 
-def administers(repo: ListRepository, person: str | None, is_admin: bool, level: str) -> bool:
-    """Whether a caller may change the lists of a level."""
-    if is_admin:
-        return True
-    if person is None or level == OFFICIEL:
-        return False
-    query = repo.platform.queries.get("list_admin_levels")
-    rows = repo.platform.store.select(query.text, query.bind({"person": person}))
-    held = {row["organisation"].value for row in rows}
-    return bool(held & set(repo.chain_to(level)))
+class ListForbidden(ListError):
+    """The caller does not administer the lists of this level."""
+
+
+def ensure_administers(policy: Policy, repo: ListRepository, principal: Principal, level: str) -> None:
+    """Raise ListForbidden unless the caller holds the list administrator function on the level or above it
+    (levels follow the organisation tree: a university's administrator covers its faculties)."""
+    chain = repo.chain_to(level)  # NotFound for an unknown level
+    if principal.is_admin:
+        return
+    held = principal.organisations(frozenset({LIST_ADMIN}))
+    if not held & set(chain):
+        raise ListForbidden(f"you are not a list administrator of level {level} or of a level above it")

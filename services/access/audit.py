@@ -1,0 +1,99 @@
+"""The access log: every refusal and every administrative grant (who, what, when), in graphs only
+administrators (and the data protection officer) read; one graph per month, so keeping or erasing a period
+is a graph operation.
+
+Events are buffered and written in batches: a flood of forged tokens costs one write per batch, not one each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, XSD
+
+from services.platform import Platform
+from store.terms import OS
+from store.writes import GraphChange
+
+BATCH = 100
+MAX_DELAY_S = 2.0
+KINDS = ("refusal", "grant", "removal", "token", "login", "read")
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One thing worth a record: a refusal, a grant, a personal-data read …"""
+
+    kind: str
+    action: str
+    actor: str | None = None
+    target: str | None = None
+    detail: str = ""
+    at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+
+
+class AuditLog:
+    """Buffered writer and reader of the access log."""
+
+    def __init__(self, platform: Platform):
+        self.platform = platform
+        self._buffer: list[AuditEvent] = []
+        self._oldest = 0.0
+        self._lock = threading.Lock()
+
+    def graph_of(self, moment: dt.datetime) -> str:
+        """The graph of a month's events."""
+        return self.platform.iri("graph", "audit", moment.strftime("%Y-%m"))
+
+    def record(self, event: AuditEvent) -> None:
+        """Keep an event; written with the next batch."""
+        if event.kind not in KINDS:
+            raise ValueError(f"unknown audit event kind {event.kind!r}")
+        with self._lock:
+            if not self._buffer:
+                self._oldest = time.monotonic()
+            self._buffer.append(event)
+            due = len(self._buffer) >= BATCH or time.monotonic() - self._oldest > MAX_DELAY_S
+        if due:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write the buffered events now; returns how many."""
+        with self._lock:
+            events, self._buffer = self._buffer, []
+        if not events:
+            return 0
+        by_graph: dict[str, Graph] = {}
+        for event in events:
+            data = by_graph.setdefault(self.graph_of(event.at), Graph())
+            node = URIRef(self.platform.iri("audit", uuid.uuid4().hex))
+            data.add((node, RDF.type, OS.AuditEvent))
+            data.add((node, OS.auditKind, Literal(event.kind)))
+            data.add((node, OS.action, Literal(event.action)))
+            data.add((node, PROV.generatedAtTime, Literal(event.at.isoformat().replace("+00:00", "Z"),
+                                                          datatype=XSD.dateTime)))
+            if event.actor:
+                data.add((node, PROV.wasAssociatedWith, URIRef(event.actor)))
+            if event.target:
+                data.add((node, OS.target, Literal(event.target)))
+            if event.detail:
+                data.add((node, OS.detail, Literal(event.detail[:2000])))
+        self.platform.writer.apply([GraphChange(graph, data) for graph, data in by_graph.items()])
+        return len(events)
+
+    def read(self, since: dt.date | None = None, kind: str | None = None, limit: int = 500) -> list[dict]:
+        """The latest events, newest first (flushes what is buffered first)."""
+        self.flush()
+        query = self.platform.queries_for("access").get("audit_events")
+        rows = self.platform.store.select(query.text, query.bind({
+            "since": (since or dt.date(1970, 1, 1)).isoformat() + "T00:00:00+00:00"})).rows
+        events = [{"at": r["at"].value, "kind": r["kind"].value, "action": r["action"].value,
+                   "actor": r["actor"].value if "actor" in r else None,
+                   "target": r["target"].value if "target" in r else None,
+                   "detail": r["detail"].value if "detail" in r else ""} for r in rows]
+        return [e for e in events if kind is None or e["kind"] == kind][:limit]
