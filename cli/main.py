@@ -17,6 +17,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 
 from api.results import results_json
+from cli.common import ADMIN_AGENT, StoreOpt, err, fail, out, platform_for
+from cli.cockpit import register as register_cockpit
 from cli.grading import register as register_grading
 from services import dataset
 from services.lists.seed import ensure_library
@@ -34,14 +36,7 @@ import_app = typer.Typer(help="Import a source format: LiSA référentiel, list 
 app.add_typer(import_app, name="import")
 lists_app = typer.Typer(help="The list library: effective lists, local changes.", no_args_is_help=True)
 app.add_typer(lists_app, name="lists")
-ADMIN_AGENT = "urn:ontosides:admin"
 LevelOpt = Annotated[str, typer.Option("--level", "-l", help="level IRI [default: Officiel]")]
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
-
-StoreOpt = Annotated[str | None, typer.Option(
-    "--store", "-s", help="folder of the embedded store, ':memory:', or a SPARQL server URL "
-                          "[default: $ONTOSIDES_STORE or var/store]")]
 
 
 @app.callback()
@@ -50,32 +45,6 @@ def global_options(store: StoreOpt = None):
     if store:
         # The same meaning as ONTOSIDES_STORE, so every command (and sub-application) opens this store.
         os.environ["ONTOSIDES_STORE"] = store
-
-
-def fail(message: str, code: int = 1) -> None:
-    """Print one clear line and exit non-zero."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def platform_for(store: str | None):
-    """Open the platform on a store, turning store errors into one-line messages."""
-    settings = Settings(store=store) if store else Settings()
-    try:
-        platform = Platform.build(settings)
-    except StoreError as exc:
-        fail(str(exc))
-    try:
-        yield platform
-    except ValidationFailed as exc:
-        for v in exc.violations:
-            err.print(f"[red]✗[/] {v.describe()}", highlight=False, soft_wrap=True)
-        fail(f"{len(exc.violations)} violation(s); nothing was written")
-    except (StoreError, ParamError, ValueError, KeyError) as exc:
-        fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
-    finally:
-        platform.store.close()
 
 
 def byte_progress(total: int):
@@ -446,6 +415,7 @@ def lists_catalogue(level: LevelOpt = "https://w3id.org/ontosides#Officiel", sto
 
 
 register_grading(app)
+register_cockpit(app)
 
 
 def main() -> None:

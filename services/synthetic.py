@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,7 +191,9 @@ def generate(scale: Scale, base: str = "https://data.ontosides.fr/") -> Iterator
 
 
 def _slug(text: str) -> str:
-    return "".join(c for c in text.lower().replace("é", "e").replace("è", "e") if c.isalnum() or c == "-")
+    """Lower-case ASCII letters, digits and hyphens (accents folded): for e-mail addresses and domains."""
+    folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+    return "".join(c for c in folded if c.isalnum() or c == "-")
 
 
 def _person(w: _Writer, rng: random.Random, base: str, univ: str, scope: str, ufr: str,
@@ -199,7 +202,7 @@ def _person(w: _Writer, rng: random.Random, base: str, univ: str, scope: str, uf
     person = f"{base}person/{key}"
     graph = f"{base}graph/person/{key}"
     given, family = rng.choice(GIVEN), rng.choice(FAMILY)
-    email = f"{given.lower()}.{family.lower()}.{key}@{scope}"
+    email = f"{_slug(given)}.{_slug(family)}.{key}@{scope}"
     w.iri(person, RDF_TYPE, OS + "Person", graph)
     w.quad(person, OS + "uniqueId", _lit(f"UN-{key.upper()}"), graph)
     w.quad(person, FOAF + "givenName", _lit(given), graph)
