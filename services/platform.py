@@ -30,7 +30,7 @@ class Platform:
     def build(cls, settings: Settings, store: Store | None = None) -> Platform:
         """Open (or take) the store and load shapes and queries."""
         store = store if store is not None else settings.open_store()
-        validator = ShapeValidator()
+        validator = ShapeValidator(engine=settings.validation)
         return cls(settings, store, validator, GraphWriter(store, validator), QueryLibrary())
 
     def iri(self, *parts: str) -> str:

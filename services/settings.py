@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,6 +35,9 @@ class Settings(BaseSettings):
     query_timeout_s: float = 30.0
     max_results: int = 100_000
     max_body_bytes: int = 20 * 1024 * 1024
+    validation: Literal["compiled", "pyshacl"] = Field(
+        "compiled", description="how writes are checked against the shapes: the compiled checker (proven "
+                                "equivalent by tests) or pyshacl itself; `ontosides validate` always uses pyshacl")
 
     def open_store(self):
         """Open the configured store."""
