@@ -67,6 +67,12 @@ class ListRepository:
         self._layers: dict[str, tuple[str | None, Layer, dict]] = {}
         self._lock = threading.Lock()
 
+    @property
+    def sole_writer(self) -> bool:
+        """Whether every write to the store goes through this process (an embedded store holds its lock), so
+        what it caches can only go stale by writes it sees; a remote store may be written by others."""
+        return isinstance(self.platform.store, OxigraphStore)
+
     # --- naming --------------------------------------------------------------
     def level_key(self, level: str) -> str:
         """A short, readable, flat key of a level (used in graph and entry IRIs)."""
@@ -184,7 +190,7 @@ class ListRepository:
 
     def written(self, info: ListInfo, level: str, graph_iri: str, dropped: list[str], data: Graph) -> None:
         """Apply a write this process just committed to the cached layer (write-through), else forget it."""
-        if not isinstance(self.platform.store, OxigraphStore):
+        if not self.sole_writer:
             self.forget(graph_iri)  # another process may write a remote store: read it again next time
             return
         with self._lock:

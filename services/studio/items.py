@@ -139,7 +139,11 @@ class Studio:
 
     def get(self, item_id: str, caller: Caller) -> dict:
         """An item, if the caller may see it."""
-        item = read_item(self._graph(item_id), self.item_iri(item_id))
+        return self._visible(item_id, self._graph(item_id), caller)
+
+    def _visible(self, item_id: str, graph: Graph, caller: Caller) -> dict:
+        """The JSON form of an item's graph, if the caller may see it."""
+        item = read_item(graph, self.item_iri(item_id))
         if not self.may_access(caller, item):
             raise ItemNotFound(f"no item {item_id} visible to you")
         item["id"] = item_id
@@ -164,7 +168,8 @@ class Studio:
         """Validate and store a new item; the caller is its author."""
         prepared = self.prepare(item, caller, revision_of)
         self.platform.writer.apply([prepared.change])
-        return self.get(prepared.item_id, caller)
+        # What was written is what a read would return: no need to read it back.
+        return self._visible(prepared.item_id, prepared.change.data, caller)
 
     def universities_of(self, caller: Caller) -> list[str]:
         """The universities the caller works for."""
@@ -174,7 +179,8 @@ class Studio:
 
     def update(self, item_id: str, item: Item, caller: Caller) -> dict:
         """Save a new version: the previous one becomes a linked revision; a published item is never changed."""
-        current = self.get(item_id, caller)
+        old = self._graph(item_id)
+        current = self._visible(item_id, old, caller)
         self._check_shape_of_input(item)
         usage = self._rows("item_usage", item=self.item_iri(item_id))
         if any(row["published"].value == "true" for row in usage):
@@ -183,7 +189,6 @@ class Studio:
                                revision_of=self.item_iri(item_id))
         level = item.owner or current["owner"] or OFFICIEL
         self.check_tags(item, level)
-        old = self._graph(item_id)
         iri = self.item_iri(item_id)
         previous = str(old.value(URIRef(iri), PROV.wasRevisionOf) or "")
         number = int(previous.rsplit("/", 1)[-1]) + 1 if previous.startswith(f"{iri}/rev/") else 1
@@ -199,7 +204,7 @@ class Studio:
             GraphChange(f"{self.graph_iri(item_id)}/rev/{number}", snapshot, replace=True),
             GraphChange(self.graph_iri(item_id), data, replace=True),
         ])
-        return self.get(item_id, caller)
+        return self._visible(item_id, data, caller)
 
     def revisions(self, item_id: str, caller: Caller) -> list[dict]:
         """Earlier versions of an item, newest first."""
