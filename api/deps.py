@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from services.platform import Platform
 
 
-def get_platform(request: Request) -> Platform:
-    """The platform the app was built with."""
+async def get_platform(request: Request) -> Platform:
+    """The platform the app was built with (async: a plain attribute read needs no worker thread)."""
     return request.app.state.platform
 
 

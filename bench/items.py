@@ -61,7 +61,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server stopped; see {self.log.name}")
             try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                if httpx.get(f"{self.url}/queries", timeout=2).status_code == 200:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.2)
@@ -83,7 +83,7 @@ def concurrent_creates(url: str, headers: dict, body, clients: int, per_client: 
 
     def client(k: int) -> None:
         with httpx.Client(timeout=60, headers=headers) as http:
-            http.get(f"{url}/health")
+            http.get(f"{url}/queries")
             start.wait()
             for n in range(per_client):
                 ms, response = timed(lambda: http.post(f"{url}/items", json=body(k * per_client + n)))

@@ -189,7 +189,7 @@ class CompiledShapes:
             log.warning("SHACL shapes left to pyshacl (not compiled): %s",
                         "; ".join(f"{k}: {v}" for k, v in self.refused.items()))
 
-    def index(self, data: Graph, neighbour_types: Mapping[object, Iterable]) -> DataIndex:
+    def index(self, data: Iterable[tuple], neighbour_types: Mapping[object, Iterable]) -> DataIndex:
         """The data with its neighbours' types, types entailed, ready to validate."""
         return DataIndex(data, neighbour_types, self.superclasses)
 

@@ -20,7 +20,8 @@ class UnsupportedShape(ValueError):
 class DataIndex:
     """The extract of one validation (the data, its neighbours' types, types entailed) indexed by subject."""
 
-    def __init__(self, data: Graph, neighbour_types: Mapping[object, Iterable], superclasses: Mapping[object, set]):
+    def __init__(self, data: Iterable[tuple], neighbour_types: Mapping[object, Iterable],
+                 superclasses: Mapping[object, set]):
         out: dict[object, dict[object, list]] = {}
         data_subclasses: dict[object, set] = {}
         for s, p, o in data:

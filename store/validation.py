@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from pyshacl import Validator
@@ -29,6 +30,16 @@ def load_turtle_folder(folder: Path) -> Graph:
 
 
 ENGINES = ("compiled", "pyshacl")
+Triples = Graph | Sequence[Graph] | list[tuple]
+
+
+def as_triples(data: Triples) -> list[tuple]:
+    """The distinct triples of a graph, of several graphs, or of a list of triples."""
+    if isinstance(data, Graph):
+        return list(data)
+    if data and isinstance(data[0], Graph):
+        return list(dict.fromkeys(t for graph in data for t in graph))
+    return list(data)
 
 
 def sort_violations(violations: list[Violation]) -> list[Violation]:
@@ -85,10 +96,11 @@ class ShapeValidator:
             for sup in self.superclasses.get(t, ()):
                 graph.add((s, RDF.type, sup))
 
-    def neighbour_types(self, data: Graph, store: Store | None) -> dict[URIRef, set]:
+    def neighbour_types(self, data: Triples, store: Store | None) -> dict[URIRef, set]:
         """The types of the resources the data points to without describing them (ontology, then store)."""
-        described = set(data.subjects())
-        outside = {o for o in data.objects() if isinstance(o, URIRef) and o not in described}
+        triples = as_triples(data)
+        described = {s for s, _, _ in triples}
+        outside = {o for _, _, o in triples if isinstance(o, URIRef) and o not in described}
         outside -= {o for o in outside if o.startswith((str(OWL), str(RDFS), str(RDF)))}
         found: dict[URIRef, set] = {}
         for node in [o for o in outside if o in self.individual_types]:
@@ -99,28 +111,31 @@ class ShapeValidator:
                 found[from_ox(node)] = {from_ox(t) for t in types}
         return found
 
-    def extract_for(self, data: Graph, store: Store | None,
+    def extract_for(self, data: Triples, store: Store | None,
                     neighbours: dict[URIRef, set] | None = None) -> Graph:
         """The data plus the types of the resources it points to that it does not describe."""
+        triples = as_triples(data)
         extract = Graph()
-        for triple in data:
+        for triple in triples:
             extract.add(triple)
-        neighbours = self.neighbour_types(data, store) if neighbours is None else neighbours
+        neighbours = self.neighbour_types(triples, store) if neighbours is None else neighbours
         for node, types in neighbours.items():
             for t in types:
                 extract.add((node, RDF.type, t))
         self.entail_types(extract)
         return extract
 
-    def validate(self, data: Graph, store: Store | None = None, engine: str | None = None) -> list[Violation]:
-        """Violations of the data (with its neighbours' types from the store); empty when it conforms."""
-        neighbours = self.neighbour_types(data, store)
-        described = set(data.subjects())
+    def validate(self, data: Triples, store: Store | None = None, engine: str | None = None) -> list[Violation]:
+        """Violations of the data (a graph, or several written together), with its neighbours' types from the
+        store; empty when it conforms."""
+        triples = as_triples(data)
+        neighbours = self.neighbour_types(triples, store)
+        described = {s for s, _, _ in triples}
         if (engine or self.engine) == "compiled":
-            index = self.compiled.index(data, neighbours)
+            index = self.compiled.index(triples, neighbours)
             if not self.compiled.needs_fallback(index, described):
                 return sort_violations(self.compiled.validate(index, described))
-        extract = self.extract_for(data, store, neighbours)
+        extract = self.extract_for(triples, store, neighbours)
         # Neighbours appear only by their types; their own descriptions live (and are checked) elsewhere.
         names = {str(s) for s in described}
         return [v for v in self.validate_extract(extract) if v.focus in names]

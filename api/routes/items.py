@@ -25,7 +25,7 @@ from store.errors import ValidationFailed
 router = APIRouter(tags=["STUDIO"])
 
 
-def get_studio(request: Request) -> Studio:
+async def get_studio(request: Request) -> Studio:
     """The studio of the app."""
     return request.app.state.studio
 
@@ -168,7 +168,7 @@ async def import_items(request: Request, studio: StudioDep, principal: CurrentPr
     return await call(import_converted, studio, converted, caller_of(principal), save)
 
 
-def get_legacy(request: Request) -> Legacy:
+async def get_legacy(request: Request) -> Legacy:
     """The legacy SIDES importer of the app."""
     return request.app.state.legacy
 

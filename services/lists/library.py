@@ -134,6 +134,7 @@ class ListLibrary:
         if cached and cached[0] == revisions and None not in revisions:
             return cached[1]
         result = resolve(layers)
+        result.by_iri()  # built here, once: concurrent tag checks would otherwise each build it
         with self._lock:
             self._effective[(key, level)] = (revisions, result)
         return result

@@ -18,7 +18,7 @@ from services.studio.model import ITEM_KINDS, QUESTION_TYPES, Item
 from services.studio.rdf import item_graph, read_item
 from services.studio.suggest import Suggester, Suggestion
 from store.errors import ValidationFailed
-from store.terms import to_rdflib_graph
+from store.terms import to_rdflib_graph, triple_graph
 from store.writes import GraphChange
 
 TAG_LISTS = {"tags": "referentiel", "specialties": "specialites", "transversal": "familles-connaissance"}
@@ -193,7 +193,7 @@ class Studio:
         previous = str(old.value(URIRef(iri), PROV.wasRevisionOf) or "")
         number = int(previous.rsplit("/", 1)[-1]) + 1 if previous.startswith(f"{iri}/rev/") else 1
         snapshot_iri = f"{iri}/rev/{number}"
-        snapshot = Graph()
+        snapshot = triple_graph()
         for s, p, o in old:
             snapshot.add((_moved(s, iri, snapshot_iri), p, _moved(o, iri, snapshot_iri)))
         snapshot.add((URIRef(snapshot_iri), PROV.invalidatedAtTime, Literal(_now(), datatype=XSD.dateTime)))

@@ -6,7 +6,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
 from services.studio.model import ITEM_KINDS, QUESTION_TYPES, STATUSES, Item, Question
-from store.terms import OS, number_literal
+from store.terms import OS, number_literal, triple_graph
 
 KIND_BY_IRI = {v: k for k, v in ITEM_KINDS.items()}
 TYPE_BY_IRI = {v: k for k, v in QUESTION_TYPES.items()}
@@ -83,7 +83,7 @@ def question_triples(g: Graph, q: URIRef, question: Question) -> None:
 
 def item_graph(item: Item, iri: str, creator: str) -> Graph:
     """The RDF of an item (its graph's content)."""
-    g = Graph()
+    g = triple_graph()
     s = URIRef(iri)
     g.add((s, RDF.type, ITEM_KINDS[item.kind]))
     g.add((s, DCTERMS.title, Literal(item.title)))
