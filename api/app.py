@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from fastapi_offline import FastAPIOffline
 
 from api.limits import BodyLimit
@@ -20,7 +22,13 @@ Everything is RDF: query it in SPARQL at `/sparql`, run the named queries at `/q
 def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline:
     """The API over a store (opened from the settings when not given)."""
     platform = Platform.build(settings, store)
-    app = FastAPIOffline(title="OntoSIDES-KG", version="0.1.0", description=DESCRIPTION)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        app.state.studio.close()  # the search index is committed and marked as mirroring the store
+
+    app = FastAPIOffline(title="OntoSIDES-KG", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.platform = platform
     app.state.lists = ListLibrary(platform)
     app.state.studio = Studio(platform, app.state.lists)

@@ -21,3 +21,5 @@ def forget_cached_lists(request: Request) -> None:
     """After a write that bypassed the services (raw SPARQL update, Graph Store), drop what the app cached."""
     request.app.state.lists.invalidate()
     request.app.state.studio.invalidate()
+    # Items may have changed too: the search index is read again from the store (searches meanwhile use it as is).
+    request.app.state.studio.search_index.rebuild_in_background()

@@ -15,6 +15,7 @@ from services.lists.seed import ensure_library
 from services.platform import ONTOLOGY_GRAPH, Platform
 from store.errors import ImportFailed, ValidationFailed, Violation
 from store.formats import QUAD_FORMATS, RDFLIB_NAMES, format_of
+from store.search_index import mark_stale
 from store.terms import STAGING_PREFIX, SYSTEM_GRAPH, to_rdflib_graph
 
 SKIPPED_GRAPHS = {ONTOLOGY_GRAPH, SYSTEM_GRAPH}
@@ -91,6 +92,8 @@ def load_file(platform: Platform, path: Path, graph: str | None = None, validate
     before = {g.value for g in platform.store.named_graphs()}
     quads = platform.store.bulk_load(path, fmt, target, progress)
     loaded = sorted({g.value for g in platform.store.named_graphs()} - before)
+    # Items may have come in behind the search index: it is rebuilt from the store when next opened.
+    mark_stale(platform.search_folder())
     if validate:
         violations = [v for g in loaded for v in validate_graph(platform, ox.NamedNode(g))]
         if violations:

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     user_tokens: dict[str, str] = Field(default_factory=dict,
                                         description="bearer token → person IRI, for test users until accounts exist")
     media_dir: str = Field("var/media", description="folder where uploaded images and articles are kept by hash")
+    search_dir: str | None = Field(None, description="folder of the items' full-text index; by default beside an "
+                                                     "on-disk store (<store>-search), in memory for other stores")
     host: str = "127.0.0.1"
     port: int = 8000
     query_timeout_s: float = 30.0

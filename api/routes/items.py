@@ -75,10 +75,14 @@ async def search_items(studio: StudioDep, principal: CurrentPrincipal,
                        tag: Annotated[str | None, Query(description="a référentiel entry (its subtree counts)")] = None,
                        specialty: str | None = None, author: str | None = None,
                        status: Literal["draft", "to_review", "validated"] | None = None,
-                       text: Annotated[str | None, Query(description="words of the title or statement")] = None):
-    """Items visible to the caller (authors, co-authors; exam managers see their faculty's), filtered."""
+                       text: Annotated[str | None, Query(description="words of the title, statements, options or "
+                                                                      "comments (all of them; accents and plurals "
+                                                                      "aside, in French or English)")] = None,
+                       limit: Annotated[int, Query(ge=1, le=1000, description="at most this many items")] = 100,
+                       offset: Annotated[int, Query(ge=0, description="skip this many items first")] = 0):
+    """Items visible to the caller (authors, co-authors; exam managers see their faculty's), filtered, by title."""
     need_person(principal)
-    return await call(studio.search, caller_of(principal), type, tag, specialty, author, status, text)
+    return await call(studio.search, caller_of(principal), type, tag, specialty, author, status, text, limit, offset)
 
 
 @router.get("/items/{item_id}", summary="Read an item")

@@ -15,7 +15,6 @@ from services.platform import Platform
 from store.queries import internal_query
 from store.port import Store
 from store.sparql_text import inject_values_list
-from store.embedded import OxigraphStore
 from store.terms import OS, to_ox
 
 OFFICIEL = str(OS.Officiel)
@@ -69,9 +68,8 @@ class ListRepository:
 
     @property
     def sole_writer(self) -> bool:
-        """Whether every write to the store goes through this process (an embedded store holds its lock), so
-        what it caches can only go stale by writes it sees; a remote store may be written by others."""
-        return isinstance(self.platform.store, OxigraphStore)
+        """Whether what this process caches can only go stale by writes it sees (see Platform.sole_writer)."""
+        return self.platform.sole_writer
 
     # --- naming --------------------------------------------------------------
     def level_key(self, level: str) -> str:

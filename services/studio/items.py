@@ -16,6 +16,7 @@ from services.lists.repository import OFFICIEL, ListError
 from services.platform import Platform
 from services.studio.model import ITEM_KINDS, QUESTION_TYPES, Item
 from services.studio.rdf import item_graph, read_item
+from services.studio.search import open_item_index
 from services.studio.suggest import Suggester, Suggestion
 from store.errors import ValidationFailed
 from store.terms import to_rdflib_graph, triple_graph
@@ -65,6 +66,14 @@ class Studio:
         self.lists = lists
         self.base = platform.settings.base_iri.rstrip("/") + "/"
         self._suggesters: dict[tuple, Suggester] = {}
+        self.search_index = open_item_index(platform)
+        if self.search_index.index.needs_rebuild or not platform.sole_writer:
+            # A new index, one left by a crash or a bulk load, or a store others may write: read the store.
+            self.search_index.rebuild()
+
+    def close(self) -> None:
+        """Commit the search index and record that it mirrors the store."""
+        self.search_index.index.close()
 
     # --- naming --------------------------------------------------------------
     def item_iri(self, item_id: str) -> str:
@@ -164,10 +173,15 @@ class Studio:
             data.add((URIRef(self.item_iri(item_id)), PROV.wasRevisionOf, URIRef(revision_of)))
         return Prepared(item_id, self.item_iri(item_id), GraphChange(self.graph_iri(item_id), data, replace=True))
 
+    def commit(self, changes: list[GraphChange], items: list[Prepared]) -> None:
+        """Write graph changes in one validated transaction, then index the items they hold."""
+        self.platform.writer.apply(changes)
+        self.search_index.written({p.item_id: (p.iri, p.change.data) for p in items})
+
     def create(self, item: Item, caller: Caller, revision_of: str | None = None) -> dict:
         """Validate and store a new item; the caller is its author."""
         prepared = self.prepare(item, caller, revision_of)
-        self.platform.writer.apply([prepared.change])
+        self.commit([prepared.change], [prepared])
         # What was written is what a read would return: no need to read it back.
         return self._visible(prepared.item_id, prepared.change.data, caller)
 
@@ -200,10 +214,9 @@ class Studio:
         data = item_graph(item.model_copy(update={"owner": level if level != OFFICIEL else None}), iri,
                           current["creator"])
         data.add((URIRef(iri), PROV.wasRevisionOf, URIRef(snapshot_iri)))
-        self.platform.writer.apply([
-            GraphChange(f"{self.graph_iri(item_id)}/rev/{number}", snapshot, replace=True),
-            GraphChange(self.graph_iri(item_id), data, replace=True),
-        ])
+        change = GraphChange(self.graph_iri(item_id), data, replace=True)
+        self.commit([GraphChange(f"{self.graph_iri(item_id)}/rev/{number}", snapshot, replace=True), change],
+                    [Prepared(item_id, iri, change)])
         return self._visible(item_id, data, caller)
 
     def revisions(self, item_id: str, caller: Caller) -> list[dict]:
@@ -224,50 +237,16 @@ class Studio:
         if self._rows("item_usage", item=self.item_iri(item_id)):
             raise ItemInUse(f"item {item_id} is linked to an épreuve: unlink it first (it is never deleted in use)")
         self.platform.writer.drop_graph(self.graph_iri(item_id))
+        self.search_index.deleted([item_id])
 
     def search(self, caller: Caller, type: str | None = None, tag: str | None = None,
                specialty: str | None = None, author: str | None = None, status: str | None = None,
-               text: str | None = None) -> list[dict]:
-        """Items the caller may see, filtered."""
-        found: dict[str, dict] = {}
-        for row in self._rows("items_index"):
-            iri = row["item"].value
-            entry = found.setdefault(iri, {"iri": iri, "id": iri.rsplit("/", 1)[-1], "title": row["title"].value,
-                                           "types": set(), "creator": row["creator"].value, "coauthors": set(),
-                                           "tags": set(), "specialties": set(), "status": None, "owner": None,
-                                           "statement": ""})
-            entry["types"].add(row["type"].value.rsplit("#", 1)[-1])
-            for key, var in (("coauthors", "contributor"), ("tags", "subject"), ("specialties", "specialty")):
-                if var in row:
-                    entry[key].add(row[var].value)
-            if "status" in row:
-                entry["status"] = row["status"].value.rsplit("#", 1)[-1]
-            if "owner" in row:
-                entry["owner"] = row["owner"].value
-            if "statement" in row:
-                entry["statement"] = row["statement"].value
-        managed = self.managed(caller)
-        wanted_tags = {r["descendant"].value for r in self._rows("entry_descendants", entry=tag)} if tag else None
-        type_names = _type_names(type) if type else None
-        results = []
-        for entry in found.values():
-            if not self.may_access(caller, entry, managed):
-                continue
-            if type_names and not entry["types"] & type_names:
-                continue
-            if wanted_tags is not None and not entry["tags"] & wanted_tags:
-                continue
-            if specialty and specialty not in entry["specialties"]:
-                continue
-            if author and author != entry["creator"] and author not in entry["coauthors"]:
-                continue
-            if status and (entry["status"] or "").lower() != status.replace("_", "").lower():
-                continue
-            if text and text.casefold() not in f"{entry['title']} {entry['statement']}".casefold():
-                continue
-            results.append({**entry, "types": sorted(entry["types"]), "coauthors": sorted(entry["coauthors"]),
-                            "tags": sorted(entry["tags"]), "specialties": sorted(entry["specialties"])})
-        return sorted(results, key=lambda e: e["title"])
+               text: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
+        """Items the caller may see, filtered (a tag matches its subtree; every word of the text must appear, in
+        French or English, accents aside), by title."""
+        return self.search_index.search(caller.person, caller.is_admin, self.managed(caller) if not caller.is_admin
+                                        else set(), _type_names(type) if type else None, tag, specialty, author,
+                                        status, text, limit, offset)
 
     def invalidate(self) -> None:
         """Forget the cached suggestion index."""
