@@ -131,7 +131,7 @@ def main() -> None:
         revisions[item_id] = 1
     line("service create", creates)
     line("service update (new revision)", updates)
-    platform.store.close()
+    platform.close()
 
     headers = {"Authorization": "Bearer bench"}
     with Server(str(OUT / f"store-{args.triples}"), "bench", f"{base}{AUTHOR}") as server, \
@@ -161,10 +161,10 @@ def main() -> None:
     platform = loaded_platform(args.triples)
     studio = Studio(platform, ListLibrary(platform))
     for item_id in created:
-        platform.writer.drop_graph(studio.graph_iri(item_id))
+        studio.delete(item_id, Caller(None, is_admin=True))
         for number in range(1, revisions.get(item_id, 0) + 1):
             platform.writer.drop_graph(f"{studio.graph_iri(item_id)}/rev/{number}")
-    platform.store.close()
+    platform.close()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
+from store.closure import reachable
 from store.terms import to_ox
 
 PathValues = Callable[["DataIndex", object], list]
@@ -40,7 +41,7 @@ class DataIndex:
                 entailed.update(dict.fromkeys(superclasses.get(cls, ())))
             # The triples hold the ontology's entailments, as the extract pyshacl reads does.
             predicates[RDF.type] = list(entailed)
-            self._types[node] = frozenset(_closure(entailed, data_subclasses)) if data_subclasses \
+            self._types[node] = frozenset(reachable(entailed, data_subclasses)) if data_subclasses \
                 else frozenset(entailed)
         self.out = out
         self._incoming: dict[object, dict[object, list]] | None = None
@@ -86,16 +87,6 @@ class DataIndex:
                           for s, predicates in self.out.items() for p, objects in predicates.items() for o in objects])
             self._sparql = store
         return self._sparql
-
-
-def _closure(types: Iterable, subclasses: Mapping[object, set]) -> set:
-    seen, todo = set(types), list(types)
-    while todo:
-        for sup in subclasses.get(todo.pop(), ()):
-            if sup not in seen:
-                seen.add(sup)
-                todo.append(sup)
-    return seen
 
 
 def _unique(nodes: Iterable) -> list:

@@ -12,6 +12,7 @@ from pyshacl.shapes_graph import ShapesGraph
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
+from store.closure import reachable
 from store.errors import Violation
 from store.paths import ONTOLOGY_DIR, SHAPES_DIR
 from store.port import Store
@@ -79,16 +80,7 @@ class ShapeValidator:
         for sub, sup in self.ontology.subject_objects(RDFS.subClassOf):
             if isinstance(sub, URIRef) and isinstance(sup, URIRef):
                 direct.setdefault(sub, set()).add(sup)
-        closure = {}
-        for cls in direct:
-            seen, todo = set(), [cls]
-            while todo:
-                for sup in direct.get(todo.pop(), ()):
-                    if sup not in seen:
-                        seen.add(sup)
-                        todo.append(sup)
-            closure[cls] = seen
-        return closure
+        return {cls: reachable(sups, direct) for cls, sups in direct.items()}
 
     def entail_types(self, graph: Graph) -> None:
         """Add the superclasses of every rdf:type in place (what pyshacl's targets and sh:class need)."""

@@ -13,7 +13,6 @@ from services.lists.library import ListLibrary
 from services.platform import Platform
 from services.studio.items import Caller, Studio
 from services.studio.model import Item
-from store.embedded import OxigraphStore
 from store.search_index import STAMP, TextIndex
 from tests.conftest import ADMIN_TOKEN, make_settings
 from tests.studio_samples import AUTHOR, BASE, TOKENS, UFR, as_user, items

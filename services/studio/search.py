@@ -9,10 +9,11 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, RDF
+from rdflib.namespace import RDF
 
 from services.platform import Platform
 from services.studio.rdf import Facts, facts, read_item
+from store.closure import reachable
 from store.search_index import Document, Layout, TextIndex
 from store.terms import OS, to_rdflib_graph
 
@@ -48,6 +49,47 @@ def status_key(status: str | None) -> str:
     return local_name(status or "").replace("_", "").lower()
 
 
+def item_document(item_id: str, iri: str, graph: Graph | Facts, ancestors) -> Document:
+    """The search document of an item graph; `ancestors(tags)` gives the tags with every entry above them."""
+    g = facts(graph)
+    item = read_item(g, iri)
+    s = URIRef(iri)
+    types = sorted({local_name(t) for t in g.objects(s, RDF.type)})
+    status = g.value(s, OS.status)
+    summary = {"iri": iri, "id": item_id, "title": item["title"] or "", "types": types,
+               "creator": item["creator"], "coauthors": item["coauthors"], "tags": item["tags"],
+               "specialties": item["specialties"], "status": local_name(status) if status else None,
+               "owner": item["owner"], "statement": str(g.value(s, OS.statement) or "")}
+    keywords = {"type": types, "tag": sorted(ancestors(item["tags"])), "specialty": item["specialties"],
+                "creator": [item["creator"]] if item["creator"] else [], "contributor": item["coauthors"],
+                "owner": [item["owner"]] if item["owner"] else [], "status": [status_key(summary["status"])]}
+    return Document(item_id, {"title": summary["title"], "body": body_text(item)}, keywords, summary["title"],
+                    summary)
+
+
+def query_groups(person: str | None, is_admin: bool, managed: set[str], type_names: set[str] | None = None,
+                 tag: str | None = None, specialty: str | None = None, author: str | None = None,
+                 status: str | None = None) -> list[dict[str, list[str]]] | None:
+    """The keyword groups a search must meet: who may see the item (authors, co-authors, exam managers of its
+    owner; the administrator everything), then each filter given. None: the caller may see nothing."""
+    groups: list[dict[str, list[str]]] = []
+    if not is_admin:
+        if person is None:
+            return None
+        groups.append({"creator": [person], "contributor": [person], "owner": sorted(managed)})
+    if type_names:
+        groups.append({"type": sorted(type_names)})
+    if tag:
+        groups.append({"tag": [tag]})
+    if specialty:
+        groups.append({"specialty": [specialty]})
+    if author:
+        groups.append({"creator": [author], "contributor": [author]})
+    if status:
+        groups.append({"status": [status_key(status)]})
+    return groups
+
+
 class ItemIndex:
     """The search index of a platform's items: written after each store write, rebuilt from the store."""
 
@@ -59,24 +101,6 @@ class ItemIndex:
         self._rebuilding = False
         self._written_meanwhile: set[str] = set()
         self._again = False
-
-    # --- documents -----------------------------------------------------------
-    def document(self, item_id: str, iri: str, graph: Graph | Facts, ancestors) -> Document:
-        """The search document of an item graph; `ancestors(tags)` gives the tags with every entry above them."""
-        g = facts(graph)
-        item = read_item(g, iri)
-        s = URIRef(iri)
-        types = sorted({local_name(t) for t in g.objects(s, RDF.type)})
-        status = g.value(s, OS.status)
-        summary = {"iri": iri, "id": item_id, "title": item["title"] or "", "types": types,
-                   "creator": item["creator"], "coauthors": item["coauthors"], "tags": item["tags"],
-                   "specialties": item["specialties"], "status": local_name(status) if status else None,
-                   "owner": item["owner"], "statement": str(g.value(s, OS.statement) or "")}
-        keywords = {"type": types, "tag": sorted(ancestors(item["tags"])), "specialty": item["specialties"],
-                    "creator": [item["creator"]] if item["creator"] else [], "contributor": item["coauthors"],
-                    "owner": [item["owner"]] if item["owner"] else [], "status": [status_key(summary["status"])]}
-        return Document(item_id, {"title": summary["title"], "body": body_text(item)}, keywords,
-                        summary["title"], summary)
 
     def _ancestors_from_store(self, tags: Iterable[str]) -> set[str]:
         query = self.platform.queries.get("entry_ancestors")
@@ -91,7 +115,7 @@ class ItemIndex:
         """Index items just written to the store (id → (IRI, graph)); a failure is logged and repaired by a
         rebuild from the store, never undoing the store write."""
         try:
-            self.index.put([self.document(item_id, iri, graph, self._ancestors_from_store)
+            self.index.put([item_document(item_id, iri, graph, self._ancestors_from_store)
                             for item_id, (iri, graph) in items.items()])
         except Exception:  # the store holds the truth: rebuild the index from it rather than fail the write
             log.exception("search index update failed for %s; rebuilding it from the store", sorted(items))
@@ -136,7 +160,7 @@ class ItemIndex:
             else:
                 gone.append(item_id)
         if present:
-            self.index.put([self.document(i, iri, g, self._ancestors_from_store) for i, (iri, g) in present.items()])
+            self.index.put([item_document(i, iri, g, self._ancestors_from_store) for i, (iri, g) in present.items()])
         if gone:
             self.index.remove(gone)
 
@@ -166,42 +190,21 @@ class ItemIndex:
             parents.setdefault(row["entry"].value, set()).add(row["parent"].value)
 
         def ancestors(tags: Iterable[str]) -> set[str]:
-            seen, todo = set(tags), list(tags)
-            while todo:
-                for parent in parents.get(todo.pop(), ()):
-                    if parent not in seen:
-                        seen.add(parent)
-                        todo.append(parent)
-            return seen
+            return reachable(tags, parents)
 
         rows = self.platform.store.select(self.platform.queries.get("current_items").text)
         for row in rows:
             iri = row["item"].value
             triples = self.platform.store.graph_triples(row["graph"])
-            yield self.document(iri.rsplit("/", 1)[-1], iri, Facts(to_rdflib_graph(triples)), ancestors)
+            yield item_document(iri.rsplit("/", 1)[-1], iri, Facts(to_rdflib_graph(triples)), ancestors)
 
     # --- searching -----------------------------------------------------------
     def search(self, person: str | None, is_admin: bool, managed: set[str], type_names: set[str] | None = None,
                tag: str | None = None, specialty: str | None = None, author: str | None = None,
                status: str | None = None, text: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
-        """Items visible to a caller (authors, co-authors, exam managers of the owner, the administrator) that
-        match every filter given, by title."""
-        groups: list[dict[str, list[str]]] = []
-        if not is_admin:
-            if person is None:
-                return []
-            groups.append({"creator": [person], "contributor": [person], "owner": sorted(managed)})
-        if type_names:
-            groups.append({"type": sorted(type_names)})
-        if tag:
-            groups.append({"tag": [tag]})
-        if specialty:
-            groups.append({"specialty": [specialty]})
-        if author:
-            groups.append({"creator": [author], "contributor": [author]})
-        if status:
-            groups.append({"status": [status_key(status)]})
-        return self.index.search(text, groups, limit, offset)
+        """Items visible to a caller that match every filter given, by title."""
+        groups = query_groups(person, is_admin, managed, type_names, tag, specialty, author, status)
+        return [] if groups is None else self.index.search(text, groups, limit, offset)
 
 
 def open_item_index(platform: Platform) -> ItemIndex:
