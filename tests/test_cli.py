@@ -125,3 +125,12 @@ def test_import_lisa_then_again_changes_nothing(tmp_path):
     assert len(shown.stdout.splitlines()) == 1 + 463
     missing = run("import", "lisa", str(tmp_path / "nowhere"), "--store", store)
     assert missing.returncode == 1 and "not a folder" in missing.stderr
+
+
+def test_index_rebuild_indexes_the_stores_items(demo_store):
+    done = run("index", "rebuild", "--store", demo_store)
+    assert done.returncode == 0, done.stderr
+    count = int(done.stdout.split("indexed ")[1].split(" ")[0])
+    assert count > 0 and f"{demo_store}-search" in done.stdout.replace("\n", "")
+    rows = json.loads(run("query", "current_items", "--store", demo_store, "--format", "json").stdout)
+    assert count == len(rows["results"]["bindings"])
