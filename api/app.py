@@ -25,6 +25,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
 
     @asynccontextmanager
     async def lifespan(app):
+        if app.state.studio.search_index.index.needs_rebuild:
+            app.state.studio.search_index.rebuild_in_background()  # searches wait for it to finish
         yield
         app.state.studio.close()  # the search index is committed and marked as mirroring the store
 

@@ -212,13 +212,14 @@ class TextIndex:
         self._dirty = False
 
     def close(self) -> None:
-        """Commit and record that the index mirrors the store (a later write marks it open again)."""
+        """Commit and, unless it still awaits a rebuild, record that the index mirrors the store (a later write
+        marks it open again)."""
         with self._lock:
             self._commit()
             if self._writer is not None:
                 self._writer.wait_merging_threads()  # consumes the writer: its folder lock goes with it
                 self._writer = None
-            self._write_stamp(clean=True)
+            self._write_stamp(clean=not self.needs_rebuild)
             self._closed = True
 
     # --- searching -----------------------------------------------------------

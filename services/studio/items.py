@@ -66,10 +66,8 @@ class Studio:
         self.lists = lists
         self.base = platform.settings.base_iri.rstrip("/") + "/"
         self._suggesters: dict[tuple, Suggester] = {}
+        # An index that does not mirror the store is rebuilt before the first search (or at server start-up).
         self.search_index = open_item_index(platform)
-        if self.search_index.index.needs_rebuild or not platform.sole_writer:
-            # A new index, one left by a crash or a bulk load, or a store others may write: read the store.
-            self.search_index.rebuild()
 
     def close(self) -> None:
         """Commit the search index and record that it mirrors the store."""

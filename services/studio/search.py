@@ -98,6 +98,7 @@ class ItemIndex:
         self.index = index
         self.base = platform.settings.base_iri.rstrip("/") + "/"
         self._rebuild_lock = threading.Lock()
+        self._one_rebuild = threading.Lock()
         self._rebuilding = False
         self._written_meanwhile: set[str] = set()
         self._again = False
@@ -139,6 +140,17 @@ class ItemIndex:
 
     def rebuild(self) -> int:
         """Empty the index and index every current item of the store again; returns how many."""
+        with self._one_rebuild:
+            return self._rebuild()
+
+    def current(self) -> None:
+        """Rebuild first if the index does not mirror the store (new, left by a crash or a bulk load)."""
+        if self.index.needs_rebuild:
+            with self._one_rebuild:
+                if self.index.needs_rebuild:
+                    self._rebuild()
+
+    def _rebuild(self) -> int:
         with self._rebuild_lock:
             self._rebuilding = True
             self._written_meanwhile = set()
@@ -204,11 +216,16 @@ class ItemIndex:
                status: str | None = None, text: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
         """Items visible to a caller that match every filter given, by title."""
         groups = query_groups(person, is_admin, managed, type_names, tag, specialty, author, status)
-        return [] if groups is None else self.index.search(text, groups, limit, offset)
+        if groups is None:
+            return []
+        self.current()
+        return self.index.search(text, groups, limit, offset)
 
 
 def open_item_index(platform: Platform) -> ItemIndex:
     """The platform's item index, opened where the settings say and closed with the platform."""
     index = ItemIndex(platform, TextIndex(LAYOUT, platform.search_folder()))
+    if not platform.sole_writer:
+        index.index.needs_rebuild = True  # others may have written the store since
     platform.closing.append(index.index.close)
     return index
