@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from fastapi_offline import FastAPIOffline
 
 from api import errors
@@ -40,7 +42,15 @@ Everything is RDF: query it in SPARQL at `/sparql`, run the named queries at `/q
 def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline:
     """The API over a store (opened from the settings when not given)."""
     platform = Platform.build(settings, store)
-    app = FastAPIOffline(title="OntoSIDES-KG", version="0.1.0", description=DESCRIPTION)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        if app.state.studio.search_index.index.needs_rebuild:
+            app.state.studio.search_index.rebuild_in_background()  # searches wait for it to finish
+        yield
+        app.state.studio.close()  # the search index is committed and marked as mirroring the store
+
+    app = FastAPIOffline(title="OntoSIDES-KG", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.platform = platform
     app.state.query_gate = QueryGate(settings.query_workers, settings.query_timeout_s)
     app.state.lists = ListLibrary(platform)

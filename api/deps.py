@@ -10,8 +10,8 @@ from api.security import CurrentPrincipal
 from services.platform import Platform
 
 
-def get_platform(request: Request) -> Platform:
-    """The platform the app was built with."""
+async def get_platform(request: Request) -> Platform:
+    """The platform the app was built with (async: a plain attribute read needs no worker thread)."""
     return request.app.state.platform
 
 
@@ -31,3 +31,5 @@ def forget_cached_lists(request: Request) -> None:
     request.app.state.lists.invalidate()
     request.app.state.studio.invalidate()
     request.app.state.access.directory.forget()
+    # Items may have changed too: the search index is read again from the store (searches meanwhile use it as is).
+    request.app.state.studio.search_index.rebuild_in_background()

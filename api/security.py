@@ -19,7 +19,6 @@ from services.access.model import ANONYMOUS, Principal
 from services.access.oidc import OidcRefused, looks_like_jwt
 from services.access.policy import ACTIONS
 from services.access.tokens import TokenRefused
-from services.cockpit.model import NotFound
 from services.cockpit.people import Identity
 
 SESSION_COOKIE = "ontosides_session"
@@ -133,11 +132,3 @@ CockpitManage = permission("cockpit:manage")
 CockpitGrant = permission("cockpit:grant")
 GroupsAdminister = permission("groups:administer")
 AuditRead = permission("audit:read")
-
-# Kept for the routes written before accounts: the administrator only.
-AdminPrincipal = StoreWrite
-
-
-def not_found(exc: NotFound) -> HTTPException:
-    """404 for a resource the caller may not learn about."""
-    return HTTPException(404, str(exc))

@@ -33,12 +33,21 @@ def dataset_file(triples: int) -> tuple[Path, int]:
     return path, sum(1 for _ in path.open("rb"))
 
 
-def arguments(description: str) -> argparse.Namespace:
-    """--triples N (default 1,000,000)."""
+def arguments(description: str, **more: int) -> argparse.Namespace:
+    """--triples N (default 1,000,000), --repeat, and any further integer options given with their defaults."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--triples", type=int, default=1_000_000, help="size of the generated dataset")
     parser.add_argument("--repeat", type=int, default=50, help="samples per latency figure")
+    for name, default in more.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=default)
     return parser.parse_args()
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def loaded_platform(triples: int):
@@ -65,9 +74,7 @@ def served(app):
     """Serve an app with uvicorn on a free loopback port; yields its base URL."""
     import uvicorn
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -45,6 +45,6 @@ def platform_for(store: str | None):
     except (StoreError, ParamError, ValueError, KeyError) as exc:
         fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
     finally:
-        platform.store.close()
+        platform.close()
 
 

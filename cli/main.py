@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import sys
+import time
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +37,8 @@ import_app = typer.Typer(help="Import a source format: LiSA référentiel, list 
 app.add_typer(import_app, name="import")
 lists_app = typer.Typer(help="The list library: effective lists, local changes.", no_args_is_help=True)
 app.add_typer(lists_app, name="lists")
+index_app = typer.Typer(help="The items' full-text search index.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
 LevelOpt = Annotated[str, typer.Option("--level", "-l", help="level IRI [default: Officiel]")]
 
 
@@ -412,6 +415,18 @@ def lists_catalogue(level: LevelOpt = "https://w3id.org/ontosides#Officiel", sto
             label = entry["labels"].get("fr") or entry["key"]
             out.print(f"{entry['key']:40} {label}  ({'inherited' if entry['inherited'] else 'own'})",
                       highlight=False)
+
+
+@index_app.command("rebuild")
+def index_rebuild(store: StoreOpt = None):
+    """Rebuild the items' search index from the store (after raw writes, or to repair it)."""
+    from services.studio.search import open_item_index
+
+    with platform_for(store) as platform:
+        started = time.perf_counter()
+        count = open_item_index(platform).rebuild()
+        where = platform.search_folder() or "memory"
+        out.print(f"indexed {count} item(s) in {time.perf_counter() - started:.1f} s -> {where}")
 
 
 register_grading(app)

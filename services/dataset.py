@@ -16,6 +16,7 @@ from services.lists.seed import ensure_library
 from services.platform import ONTOLOGY_GRAPH, Platform
 from store.errors import ImportFailed, ValidationFailed, Violation
 from store.formats import QUAD_FORMATS, RDFLIB_NAMES, format_of
+from store.search_index import mark_stale
 from store.terms import STAGING_PREFIX, SYSTEM_GRAPH, to_rdflib_graph
 
 SKIPPED_GRAPHS = {ONTOLOGY_GRAPH, SYSTEM_GRAPH}
@@ -38,9 +39,15 @@ def data_graphs(platform: Platform) -> list[ox.NamedNode]:
                   key=lambda g: g.value)
 
 
+# Whole-store checks, files and bulk loads (the batch close) are judged by pyshacl itself, the reference the
+# compiled checker of API writes is proven against.
+BATCH_ENGINE = "pyshacl"
+
+
 def validate_graph(platform: Platform, graph: ox.NamedNode) -> list[Violation]:
     """Violations of one stored graph, with its neighbours' types."""
-    return platform.validator.validate(to_rdflib_graph(platform.store.graph_triples(graph)), platform.store)
+    return platform.validator.validate(to_rdflib_graph(platform.store.graph_triples(graph)), platform.store,
+                                       engine=BATCH_ENGINE)
 
 
 def validate_store(platform: Platform, progress: Callable[[int, int], None] | None = None) -> list[Violation]:
@@ -74,7 +81,8 @@ def parse_file(path: Path) -> Graph:
 
 def validate_file(platform: Platform, path: Path, against_store: bool = False) -> list[Violation]:
     """Violations of a file; neighbours' types come from the store when asked."""
-    return platform.validator.validate(parse_file(Path(path)), platform.store if against_store else None)
+    return platform.validator.validate(parse_file(Path(path)), platform.store if against_store else None,
+                                       engine=BATCH_ENGINE)
 
 
 def load_file(platform: Platform, path: Path, graph: str | None = None, validate: bool = True,
@@ -86,6 +94,8 @@ def load_file(platform: Platform, path: Path, graph: str | None = None, validate
     before = {g.value for g in platform.store.named_graphs()}
     quads = platform.store.bulk_load(path, fmt, target, progress)
     loaded = sorted({g.value for g in platform.store.named_graphs()} - before)
+    # Items may have come in behind the search index: it is rebuilt from the store when next opened.
+    mark_stale(platform.search_folder())
     if validate:
         violations = [v for g in loaded for v in validate_graph(platform, ox.NamedNode(g))]
         if violations:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from services.settings import Settings
+from store.embedded import OxigraphStore
 from store.paths import ONTOLOGY_DIR, QUERIES_DIR
 from store.port import Store
 from store.queries import QueryLibrary
@@ -26,12 +29,13 @@ class Platform:
     writer: GraphWriter
     queries: QueryLibrary
     _module_queries: dict[str, QueryLibrary] = field(default_factory=dict)
+    closing: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings, store: Store | None = None) -> Platform:
         """Open (or take) the store and load shapes and queries."""
         store = store if store is not None else settings.open_store()
-        validator = ShapeValidator()
+        validator = ShapeValidator(engine=settings.validation)
         return cls(settings, store, validator, GraphWriter(store, validator), QueryLibrary())
 
     def queries_for(self, module: str) -> QueryLibrary:
@@ -39,6 +43,26 @@ class Platform:
         if module not in self._module_queries:
             self._module_queries[module] = QueryLibrary(QUERIES_DIR / module)
         return self._module_queries[module]
+    @property
+    def sole_writer(self) -> bool:
+        """Whether every write to the store goes through this process (an embedded store holds its lock)."""
+        return isinstance(self.store, OxigraphStore)
+
+    def search_folder(self) -> Path | None:
+        """Where the full-text index lives: the setting, else beside an on-disk store; None: in memory."""
+        if self.settings.search_dir:
+            return Path(self.settings.search_dir)
+        if self.sole_writer and self.store.location != ":memory:":
+            location = Path(self.store.location)
+            return location.parent / f"{location.name}-search"
+        return None
+
+    def close(self) -> None:
+        """Close what the services opened (the search index), then the store."""
+        for close in reversed(self.closing):
+            close()
+        self.closing.clear()
+        self.store.close()
 
     def iri(self, *parts: str) -> str:
         """A resource IRI under the configured base, e.g. iri('item', 'q12')."""

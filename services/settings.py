@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -37,6 +39,8 @@ class Settings(BaseSettings):
     oidc_eppn_claim: str = Field("eduPersonPrincipalName", description="the claim holding the EPPN")
     oidc_algorithms: str = "RS256,ES256"
     token_days: int = Field(90, description="how long a platform token lasts unless asked otherwise")
+    search_dir: str | None = Field(None, description="folder of the items' full-text index; by default beside an "
+                                                     "on-disk store (<store>-search), in memory for other stores")
     host: str = "127.0.0.1"
     port: int = 8000
     service_allow: str = Field("", description="comma-separated SPARQL endpoints SERVICE (and LOAD) may reach; "
@@ -45,6 +49,9 @@ class Settings(BaseSettings):
     query_workers: int = Field(4, description="threads callers' SPARQL queries may occupy at once")
     max_results: int = 100_000
     max_body_bytes: int = 20 * 1024 * 1024
+    validation: Literal["compiled", "pyshacl"] = Field(
+        "compiled", description="how writes are checked against the shapes: the compiled checker (proven "
+                                "equivalent by tests) or pyshacl itself; `ontosides validate` always uses pyshacl")
 
     def open_store(self):
         """Open the configured store."""

@@ -47,8 +47,8 @@ class GraphWriter:
         self.store = store
         self.validator = validator
 
-    def check(self, data: Graph) -> None:
-        """Raise ValidationFailed if the data (with its neighbours) breaks a shape."""
+    def check(self, data: Graph | list[Graph]) -> None:
+        """Raise ValidationFailed if the data (one graph or several written together) breaks a shape."""
         violations = [v for v in self.validator.validate(data, self.store) if v.severity == "Violation"]
         if violations:
             raise ValidationFailed(violations)
@@ -65,10 +65,7 @@ class GraphWriter:
 
     def apply(self, changes: list[GraphChange]) -> None:
         """Validate the data of every change, then commit them all in one update."""
-        merged = Graph()
-        for change in changes:
-            merged += change.data
-        self.check(merged)
+        self.check([change.data for change in changes])
         text = " ;\n".join(u for u in (change_update(c) for c in changes) if u)
         if text:
             self.store.update(text)

@@ -142,3 +142,12 @@ def test_import_qti_reports_item_by_item_what_was_converted_repaired_and_lost(tm
     assert any("lost: interaction 3 (orderInteraction" in line for line in lines)
     assert lines[-1] == "7 item(s) read: 4 converted, 3 converted with losses, 0 not converted; 0 saved"
     assert "skipped: test.xml" not in done.stderr  # an unpacked package is read through its manifest
+
+
+def test_index_rebuild_indexes_the_stores_items(demo_store):
+    done = run("index", "rebuild", "--store", demo_store)
+    assert done.returncode == 0, done.stderr
+    count = int(done.stdout.split("indexed ")[1].split(" ")[0])
+    assert count > 0 and f"{demo_store}-search" in done.stdout.replace("\n", "")
+    rows = json.loads(run("query", "current_items", "--store", demo_store, "--format", "json").stdout)
+    assert count == len(rows["results"]["bindings"])

@@ -278,3 +278,48 @@ def test_a_raw_sparql_update_is_seen_by_the_list_library(client):
         WHERE {{ GRAPH ?g {{ <{CARDIO}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} }}"""
     assert client.post("/sparql", data={"update": update}, headers=ADMIN).status_code == 204
     assert label_of(effective(client, "specialites", UFR), CARDIO) == "Cardio (SPARQL)"
+
+
+def test_a_new_level_is_seen_at_once_and_a_moved_one_after_a_graph_write(client):
+    library = client.app.state.lists
+    client.post("/lists/specialites/changes", headers=ADMIN, json={"level": UNIV, "kind": "hide", "target": ORL})
+    assert ORL not in library.effective("specialites", DEPT).by_iri()
+    new = f"{BASE}org/univ-1/ufr-9"
+    library.platform.writer.replace_graph(f"{BASE}graph/test-new-level", Graph().parse(data=f"""
+        @prefix os: <https://w3id.org/ontosides#> . @prefix org: <http://www.w3.org/ns/org#> .
+        @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        <{new}> a os:Faculty ; skos:prefLabel "UFR 9"@fr ; org:unitOf <{OTHER_UNIV}> .""", format="turtle"))
+    assert ORL in library.effective("specialites", new).by_iri()
+    moved = f"""@prefix os: <https://w3id.org/ontosides#> . @prefix org: <http://www.w3.org/ns/org#> .
+        @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        <{DEPT}> a os:Faculty ; skos:prefLabel "Département de cardiologie"@fr ; org:unitOf <{new}> ."""
+    response = client.put("/graphs", params={"graph": f"{BASE}graph/test-extra"}, content=moved,
+                          headers={**ADMIN, "Content-Type": "text/turtle"})
+    assert response.status_code in (200, 201, 204), response.text
+    assert ORL in library.effective("specialites", DEPT).by_iri()
+
+
+class CountingStore(OxigraphStore):
+    """An in-memory store that counts the queries it runs."""
+
+    queries = 0
+
+    def execute(self, query, bindings=None, limits=None, dataset=None):
+        self.queries += 1
+        return super().execute(query, bindings, limits, dataset)
+
+
+def test_a_tag_check_reads_only_the_revisions_once_warm():
+    from services.lists.library import ListLibrary
+
+    platform = Platform.build(make_settings(), CountingStore())
+    dataset.load_demo(platform, Scale(universities=1, students_per_faculty=2, questions_per_faculty=2,
+                                      referentiel_items=5, objectives_per_item=3, questions_per_epreuve=2))
+    library = ListLibrary(platform)
+    first = library.effective("referentiel", UFR).by_iri()
+    platform.store.queries = 0
+    again = library.effective("referentiel", UFR).by_iri()
+    assert again is first and platform.store.queries == 1
+    target = next(iter(first))
+    library.change("referentiel", UFR, "hide", target, f"{BASE}person/t0-0-0")
+    assert target not in library.effective("referentiel", UFR).by_iri()

@@ -20,6 +20,7 @@ ARGUMENTS = {
     "list_history": {"list": "https://data.ontosides.fr/list/specialites",
                      "level": "https://w3id.org/ontosides#Officiel"},
     "entry_descendants": {"entry": "https://data.ontosides.fr/list/referentiel/IC-001"},
+    "entry_ancestors": {"entry": "https://data.ontosides.fr/list/referentiel/IC-001"},
     "item_usage": {"item": "https://data.ontosides.fr/item/u0f0q0"},
     "legacy_describe": {"root": "http://www.side-sante.fr/sides#q101", "namespace": "http://www.side-sante.fr/sides#"},
     "legacy_items": {"titlePredicate": "http://www.side-sante.fr/sides#has_for_title",

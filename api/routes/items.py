@@ -25,7 +25,7 @@ from store.errors import ValidationFailed
 router = APIRouter(tags=["STUDIO"])
 
 
-def get_studio(request: Request) -> Studio:
+async def get_studio(request: Request) -> Studio:
     """The studio of the app."""
     return request.app.state.studio
 
@@ -68,9 +68,13 @@ async def search_items(studio: StudioDep, principal: ItemsRead,
                        tag: Annotated[str | None, Query(description="a référentiel entry (its subtree counts)")] = None,
                        specialty: str | None = None, author: str | None = None,
                        status: Literal["draft", "to_review", "validated"] | None = None,
-                       text: Annotated[str | None, Query(description="words of the title or statement")] = None):
-    """Items visible to the caller (authors, co-authors; exam managers see their faculty's), filtered."""
-    return await call(studio.search, caller_of(principal), type, tag, specialty, author, status, text)
+                       text: Annotated[str | None, Query(description="words of the title, statements, options or "
+                                                                      "comments (all of them; accents and plurals "
+                                                                      "aside, in French or English)")] = None,
+                       limit: Annotated[int, Query(ge=1, le=1000, description="at most this many items")] = 100,
+                       offset: Annotated[int, Query(ge=0, description="skip this many items first")] = 0):
+    """Items visible to the caller (authors, co-authors; exam managers see their faculty's), filtered, by title."""
+    return await call(studio.search, caller_of(principal), type, tag, specialty, author, status, text, limit, offset)
 
 
 @router.get("/items/{item_id}", summary="Read an item")
@@ -154,7 +158,7 @@ async def import_items(request: Request, studio: StudioDep, principal: ItemsAuth
     return await call(import_converted, studio, converted, caller_of(principal), save)
 
 
-def get_legacy(request: Request) -> Legacy:
+async def get_legacy(request: Request) -> Legacy:
     """The legacy SIDES importer of the app."""
     return request.app.state.legacy
 

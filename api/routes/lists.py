@@ -22,7 +22,7 @@ MEDIA = {"json": "application/json", "turtle": "text/turtle", "jsonld": "applica
 ACCEPT = {"text/turtle": "turtle", "application/ld+json": "jsonld", "text/csv": "csv", "application/json": "json"}
 
 
-def get_library(request: Request) -> ListLibrary:
+async def get_library(request: Request) -> ListLibrary:
     """The list library of the app."""
     return request.app.state.lists
 

@@ -60,6 +60,7 @@ class ListLibrary:
         self.repo = ListRepository(platform)
         self._effective: dict[tuple[str, str], tuple[tuple, EffectiveList]] = {}
         self._documents: dict[tuple[str, str, str], tuple[tuple, bytes]] = {}
+        self._chains: dict[tuple[str, str], tuple[ListInfo, list[str]]] = {}
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
 
@@ -68,6 +69,7 @@ class ListLibrary:
         with self._lock:
             self._effective.clear()
             self._documents.clear()
+            self._chains.clear()
         self.repo.forget_all()
 
     # --- reading -------------------------------------------------------------
@@ -100,9 +102,26 @@ class ListLibrary:
         return chain[chain.index(info.owner):]
 
     def layers(self, key: str, level: str) -> tuple[ListInfo, list[Layer]]:
-        """The list and its layers from its owner down to a level."""
-        info = self.repo.get_list(key)
-        return info, self.repo.layers(info, self.chain_for(info, level))
+        """The list and its layers from its owner down to a level (the layers checked against their revisions)."""
+        info, chain = self._chain(key, level)
+        return info, self.repo.layers(info, chain)
+
+    def _chain(self, key: str, level: str) -> tuple[ListInfo, list[str]]:
+        """The list and the levels from its owner down to a level, read once per (list, level).
+
+        Lists never move and levels change only by raw writes, after which the API calls `invalidate`; an
+        unknown list or level is looked up again every time, so new ones are seen at once. On a store that
+        other processes may write, both are read again on every call.
+        """
+        with self._lock:
+            found = self._chains.get((key, level))
+        if found is None:
+            info = self.repo.get_list(key)
+            found = (info, self.chain_for(info, level))
+            if self.repo.sole_writer:
+                with self._lock:
+                    self._chains[(key, level)] = found
+        return found
 
     def effective(self, key: str, level: str) -> EffectiveList:
         """The list as a level sees it (cached until one of its graphs changes)."""
@@ -115,6 +134,7 @@ class ListLibrary:
         if cached and cached[0] == revisions and None not in revisions:
             return cached[1]
         result = resolve(layers)
+        result.by_iri()  # built here, once: concurrent tag checks would otherwise each build it
         with self._lock:
             self._effective[(key, level)] = (revisions, result)
         return result

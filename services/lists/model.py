@@ -84,10 +84,13 @@ class EffectiveList:
     entries: list[Resolved]
     problems: list[Problem]
     hidden: list[str] = field(default_factory=list)
+    _index: dict[str, Resolved] | None = field(default=None, init=False, repr=False, compare=False)
 
     def by_iri(self) -> dict[str, Resolved]:
-        """Entries indexed by IRI."""
-        return {r.iri: r for r in self.entries}
+        """Entries indexed by IRI, built once (an effective list is cached per revision: read it, never change it)."""
+        if self._index is None:
+            self._index = {r.iri: r for r in self.entries}
+        return self._index
 
 
 def with_values(entry: Entry, **values) -> Entry:

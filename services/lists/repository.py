@@ -15,7 +15,6 @@ from services.platform import Platform
 from store.queries import internal_query
 from store.port import Store
 from store.sparql_text import inject_values_list
-from store.embedded import OxigraphStore
 from store.terms import OS, to_ox
 
 OFFICIEL = str(OS.Officiel)
@@ -66,6 +65,11 @@ class ListRepository:
         self.base = platform.settings.base_iri.rstrip("/") + "/"
         self._layers: dict[str, tuple[str | None, Layer, dict]] = {}
         self._lock = threading.Lock()
+
+    @property
+    def sole_writer(self) -> bool:
+        """Whether what this process caches can only go stale by writes it sees (see Platform.sole_writer)."""
+        return self.platform.sole_writer
 
     # --- naming --------------------------------------------------------------
     def level_key(self, level: str) -> str:
@@ -184,7 +188,7 @@ class ListRepository:
 
     def written(self, info: ListInfo, level: str, graph_iri: str, dropped: list[str], data: Graph) -> None:
         """Apply a write this process just committed to the cached layer (write-through), else forget it."""
-        if not isinstance(self.platform.store, OxigraphStore):
+        if not self.sole_writer:
             self.forget(graph_iri)  # another process may write a remote store: read it again next time
             return
         with self._lock:

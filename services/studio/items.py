@@ -16,9 +16,10 @@ from services.lists.repository import OFFICIEL, ListError
 from services.platform import Platform
 from services.studio.model import ITEM_KINDS, QUESTION_TYPES, Item
 from services.studio.rdf import item_graph, read_item
+from services.studio.search import open_item_index
 from services.studio.suggest import Suggester, Suggestion
 from store.errors import ValidationFailed
-from store.terms import to_rdflib_graph
+from store.terms import to_rdflib_graph, triple_graph
 from store.writes import GraphChange
 
 TAG_LISTS = {"tags": "referentiel", "specialties": "specialites", "transversal": "familles-connaissance"}
@@ -65,6 +66,12 @@ class Studio:
         self.lists = lists
         self.base = platform.settings.base_iri.rstrip("/") + "/"
         self._suggesters: dict[tuple, Suggester] = {}
+        # An index that does not mirror the store is rebuilt before the first search (or at server start-up).
+        self.search_index = open_item_index(platform)
+
+    def close(self) -> None:
+        """Commit the search index and record that it mirrors the store."""
+        self.search_index.index.close()
 
     # --- naming --------------------------------------------------------------
     def item_iri(self, item_id: str) -> str:
@@ -139,7 +146,11 @@ class Studio:
 
     def get(self, item_id: str, caller: Caller) -> dict:
         """An item, if the caller may see it."""
-        item = read_item(self._graph(item_id), self.item_iri(item_id))
+        return self._visible(item_id, self._graph(item_id), caller)
+
+    def _visible(self, item_id: str, graph: Graph, caller: Caller) -> dict:
+        """The JSON form of an item's graph, if the caller may see it."""
+        item = read_item(graph, self.item_iri(item_id))
         if not self.may_access(caller, item):
             raise ItemNotFound(f"no item {item_id} visible to you")
         item["id"] = item_id
@@ -160,11 +171,17 @@ class Studio:
             data.add((URIRef(self.item_iri(item_id)), PROV.wasRevisionOf, URIRef(revision_of)))
         return Prepared(item_id, self.item_iri(item_id), GraphChange(self.graph_iri(item_id), data, replace=True))
 
+    def commit(self, changes: list[GraphChange], items: list[Prepared]) -> None:
+        """Write graph changes in one validated transaction, then index the items they hold."""
+        self.platform.writer.apply(changes)
+        self.search_index.written({p.item_id: (p.iri, p.change.data) for p in items})
+
     def create(self, item: Item, caller: Caller, revision_of: str | None = None) -> dict:
         """Validate and store a new item; the caller is its author."""
         prepared = self.prepare(item, caller, revision_of)
-        self.platform.writer.apply([prepared.change])
-        return self.get(prepared.item_id, caller)
+        self.commit([prepared.change], [prepared])
+        # What was written is what a read would return: no need to read it back.
+        return self._visible(prepared.item_id, prepared.change.data, caller)
 
     def universities_of(self, caller: Caller) -> list[str]:
         """The universities the caller works for."""
@@ -174,7 +191,8 @@ class Studio:
 
     def update(self, item_id: str, item: Item, caller: Caller) -> dict:
         """Save a new version: the previous one becomes a linked revision; a published item is never changed."""
-        current = self.get(item_id, caller)
+        old = self._graph(item_id)
+        current = self._visible(item_id, old, caller)
         self._check_shape_of_input(item)
         usage = self._rows("item_usage", item=self.item_iri(item_id))
         if any(row["published"].value == "true" for row in usage):
@@ -183,23 +201,21 @@ class Studio:
                                revision_of=self.item_iri(item_id))
         level = item.owner or current["owner"] or OFFICIEL
         self.check_tags(item, level)
-        old = self._graph(item_id)
         iri = self.item_iri(item_id)
         previous = str(old.value(URIRef(iri), PROV.wasRevisionOf) or "")
         number = int(previous.rsplit("/", 1)[-1]) + 1 if previous.startswith(f"{iri}/rev/") else 1
         snapshot_iri = f"{iri}/rev/{number}"
-        snapshot = Graph()
+        snapshot = triple_graph()
         for s, p, o in old:
             snapshot.add((_moved(s, iri, snapshot_iri), p, _moved(o, iri, snapshot_iri)))
         snapshot.add((URIRef(snapshot_iri), PROV.invalidatedAtTime, Literal(_now(), datatype=XSD.dateTime)))
         data = item_graph(item.model_copy(update={"owner": level if level != OFFICIEL else None}), iri,
                           current["creator"])
         data.add((URIRef(iri), PROV.wasRevisionOf, URIRef(snapshot_iri)))
-        self.platform.writer.apply([
-            GraphChange(f"{self.graph_iri(item_id)}/rev/{number}", snapshot, replace=True),
-            GraphChange(self.graph_iri(item_id), data, replace=True),
-        ])
-        return self.get(item_id, caller)
+        change = GraphChange(self.graph_iri(item_id), data, replace=True)
+        self.commit([GraphChange(f"{self.graph_iri(item_id)}/rev/{number}", snapshot, replace=True), change],
+                    [Prepared(item_id, iri, change)])
+        return self._visible(item_id, data, caller)
 
     def revisions(self, item_id: str, caller: Caller) -> list[dict]:
         """Earlier versions of an item, newest first."""
@@ -219,50 +235,16 @@ class Studio:
         if self._rows("item_usage", item=self.item_iri(item_id)):
             raise ItemInUse(f"item {item_id} is linked to an épreuve: unlink it first (it is never deleted in use)")
         self.platform.writer.drop_graph(self.graph_iri(item_id))
+        self.search_index.deleted([item_id])
 
     def search(self, caller: Caller, type: str | None = None, tag: str | None = None,
                specialty: str | None = None, author: str | None = None, status: str | None = None,
-               text: str | None = None) -> list[dict]:
-        """Items the caller may see, filtered."""
-        found: dict[str, dict] = {}
-        for row in self._rows("items_index"):
-            iri = row["item"].value
-            entry = found.setdefault(iri, {"iri": iri, "id": iri.rsplit("/", 1)[-1], "title": row["title"].value,
-                                           "types": set(), "creator": row["creator"].value, "coauthors": set(),
-                                           "tags": set(), "specialties": set(), "status": None, "owner": None,
-                                           "statement": ""})
-            entry["types"].add(row["type"].value.rsplit("#", 1)[-1])
-            for key, var in (("coauthors", "contributor"), ("tags", "subject"), ("specialties", "specialty")):
-                if var in row:
-                    entry[key].add(row[var].value)
-            if "status" in row:
-                entry["status"] = row["status"].value.rsplit("#", 1)[-1]
-            if "owner" in row:
-                entry["owner"] = row["owner"].value
-            if "statement" in row:
-                entry["statement"] = row["statement"].value
-        managed = self.managed(caller)
-        wanted_tags = {r["descendant"].value for r in self._rows("entry_descendants", entry=tag)} if tag else None
-        type_names = _type_names(type) if type else None
-        results = []
-        for entry in found.values():
-            if not self.may_access(caller, entry, managed):
-                continue
-            if type_names and not entry["types"] & type_names:
-                continue
-            if wanted_tags is not None and not entry["tags"] & wanted_tags:
-                continue
-            if specialty and specialty not in entry["specialties"]:
-                continue
-            if author and author != entry["creator"] and author not in entry["coauthors"]:
-                continue
-            if status and (entry["status"] or "").lower() != status.replace("_", "").lower():
-                continue
-            if text and text.casefold() not in f"{entry['title']} {entry['statement']}".casefold():
-                continue
-            results.append({**entry, "types": sorted(entry["types"]), "coauthors": sorted(entry["coauthors"]),
-                            "tags": sorted(entry["tags"]), "specialties": sorted(entry["specialties"])})
-        return sorted(results, key=lambda e: e["title"])
+               text: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
+        """Items the caller may see, filtered (a tag matches its subtree; every word of the text must appear, in
+        French or English, accents aside), by title."""
+        return self.search_index.search(caller.person, caller.is_admin, self.managed(caller) if not caller.is_admin
+                                        else set(), _type_names(type) if type else None, tag, specialty, author,
+                                        status, text, limit, offset)
 
     def invalidate(self) -> None:
         """Forget the cached suggestion index."""

@@ -157,7 +157,7 @@ class Legacy:
         if self._type(str(graph.value(root, RDF.type) or "")) != self.mapping["epreuve_class"]:
             raise ItemNotFound(f"{epreuve_id} is not a legacy épreuve")
         emails = self._emails(caller)
-        rows, writes, iris = [], [], []
+        rows, prepared_items = [], []
         for element in sorted(graph.objects(root, self.p["epreuve_element"]), key=str):
             legacy_id = self._type(str(element))
             author = graph.value(element, self.p["author_email"])
@@ -175,17 +175,16 @@ class Legacy:
             except (ValidationError, ItemError, ValidationFailed) as exc:
                 row["problems"].append(f"{legacy_id}: {exc}")
                 continue
-            writes.append(prepared.change)
-            iris.append(prepared.iri)
+            prepared_items.append(prepared)
             row["saved"] = prepared.item_id
         failed = [r for r in rows if r["saved"] is None]
-        if not writes or (strict and failed):
+        if not prepared_items or (strict and failed):
             for r in rows:
                 r["saved"] = None
             return {"epreuve": epreuve_id, "items": rows, "evaluation": None,
                     "written": False}
-        evaluation = self._evaluation(graph, root, epreuve_id, iris, caller)
-        self.studio.platform.writer.apply([*writes, evaluation])
+        evaluation = self._evaluation(graph, root, epreuve_id, [p.iri for p in prepared_items], caller)
+        self.studio.commit([*(p.change for p in prepared_items), evaluation], prepared_items)
         exam = evaluation.data.value(predicate=RDF.type, object=OS.Exam)
         return {"epreuve": epreuve_id, "items": rows, "evaluation": str(exam), "written": True}
 

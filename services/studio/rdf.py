@@ -6,7 +6,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
 from services.studio.model import ITEM_KINDS, QUESTION_TYPES, STATUSES, Item, Question
-from store.terms import OS, number_literal
+from store.terms import OS, number_literal, triple_graph
 
 KIND_BY_IRI = {v: k for k, v in ITEM_KINDS.items()}
 TYPE_BY_IRI = {v: k for k, v in QUESTION_TYPES.items()}
@@ -101,7 +101,7 @@ def question_triples(g: Graph, q: URIRef, question: Question) -> None:
 
 def item_graph(item: Item, iri: str, creator: str) -> Graph:
     """The RDF of an item (its graph's content)."""
-    g = Graph()
+    g = triple_graph()
     s = URIRef(iri)
     g.add((s, RDF.type, ITEM_KINDS[item.kind]))
     g.add((s, DCTERMS.title, Literal(item.title)))
@@ -155,17 +155,41 @@ def item_graph(item: Item, iri: str, creator: str) -> Graph:
     return g
 
 
-def _value(g: Graph, s, p):
+class Facts:
+    """A graph's triples indexed by subject and predicate: reading an item asks ~100 such questions."""
+
+    def __init__(self, graph: Graph):
+        self.index: dict = {}
+        for s, p, o in graph:
+            self.index.setdefault((s, p), []).append(o)
+
+    def objects(self, s, p) -> list:
+        """Every value of a predicate on a subject."""
+        return self.index.get((s, p), [])
+
+    def value(self, s, p):
+        """One value of a predicate on a subject, or None."""
+        found = self.index.get((s, p))
+        return found[0] if found else None
+
+
+def facts(g: Graph | Facts) -> Facts:
+    """The indexed form of a graph."""
+    return g if isinstance(g, Facts) else Facts(g)
+
+
+def _value(g: Facts, s, p):
     v = g.value(s, p)
     return None if v is None else v.toPython() if isinstance(v, Literal) else str(v)
 
 
-def _ordered(g: Graph, s, p) -> list:
+def _ordered(g: Facts, s, p) -> list:
     return sorted(g.objects(s, p), key=lambda o: (g.value(o, OS.position) or 0, str(o)))
 
 
-def read_question(g: Graph, q) -> dict:
+def read_question(g: Graph | Facts, q) -> dict:
     """The JSON form of a question."""
+    g = facts(g)
     qtype = next((TYPE_BY_IRI[t] for t in g.objects(q, RDF.type) if t in TYPE_BY_IRI), None)
     out = {"type": qtype, "statement": _value(g, q, OS.statement) or "",
            "options": [{"text": _value(g, o, OS.optionText), "correct": bool(_value(g, o, OS.isCorrect)),
@@ -194,8 +218,9 @@ def read_question(g: Graph, q) -> dict:
     return out
 
 
-def read_item(g: Graph, iri: str) -> dict:
+def read_item(g: Graph | Facts, iri: str) -> dict:
     """The JSON form of an item from its graph."""
+    g = facts(g)
     s = URIRef(iri)
     kind = next((KIND_BY_IRI[t] for t in g.objects(s, RDF.type) if t in KIND_BY_IRI), None)
     out = {"iri": iri, "kind": kind, "title": _value(g, s, DCTERMS.title),
