@@ -16,7 +16,8 @@ from functools import lru_cache
 import numpy as np
 import Stemmer
 
-WORD = re.compile(r"[^\W\d_]{2,}|\d+(?:[.,]\d+)?", re.UNICODE)
+# Letters only: ages, doses and lab values in a vignette match référentiel numbers by chance.
+WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 # Stop words of both languages and the verbs every objective starts with ("Knowing the …", « Connaître … »).
 STOP_WORDS = {unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in """
 a an and are as at be by for from has have in is it its of on or that the this to was were which with will
@@ -31,6 +32,16 @@ leur leurs son sa ses se ne pas plus il elle ils elles on nous vous je tu lui en
 depuis pendant après avant comment pourquoi quand qu peut peuvent pouvez doit doivent devez faut fait faire
 cela ceci celui celle ceux celles tout tous toute toutes très aussi ainsi alors
 connaître savoir comprendre définir définition principaux principales
+""".split()}
+# The scaffolding of an exam vignette (age, sex, time, counting, the question's verbs): present in nearly every
+# stem of the tuning part, they say nothing about the knowledge item.
+STOP_WORDS |= {unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in """
+year years old aged man men woman women boy girl hour hours day days week weeks month months minute minutes
+one two three four five six seven eight nine ten twice show shows showed ask asks asked suspect suspected
+likely present presents presented since ago
+an ans année années âgé âgée homme hommes femme femmes garçon fille heure heures jour jours semaine semaines mois
+minute minutes deux trois quatre cinq six sept huit neuf dix présente présenter demande demandent répond
+veut souhaite appelé évoquez suspectez
 """.split()}
 LANGUAGES = ("fr", "en")
 _STEMMERS = {"fr": "french", "en": "english"}
@@ -64,7 +75,8 @@ def _term(lower: str, lang: str) -> str | None:
     """The term of a lower-case word, None for a stop word (cached: body texts repeat their words)."""
     if fold(lower) in STOP_WORDS:
         return None
-    return fold(_stemmer(lang).stemWord(lower))
+    # British and American spellings (haemorrhage, hemorrhage; oedema, edema) and French œ meet on one term.
+    return fold(_stemmer(lang).stemWord(lower)).replace("ae", "e").replace("oe", "e")
 
 
 def words(text: str, lang: str | None = None) -> list[tuple[str, str]]:

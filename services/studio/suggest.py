@@ -26,17 +26,17 @@ REASON_WORDS = 6
 
 @dataclass(frozen=True)
 class Weights:
-    """How much each signal counts; `meaning_fr` replaces `meaning` for French text."""
+    """How much each signal counts (chosen on the tuning stems; see bench/suggest_eval.py)."""
 
     words: float = 0.6
     meaning: float = 0.4
-    meaning_fr: float = 0.0
+    meaning_fr: float = 0.0  # WordLlama's French vectors did not help French stems: French is ranked by words
     neighbours: float = 1.0
     neighbour_count: int = 5
     # Stems about the same knowledge item written apart reach the same cosines as unrelated stems (0.4 median,
     # 0.62 at the 99.9th percentile in bench/data): only a near-copy of a tagged item says something.
     neighbour_floor: float = 0.7
-    item_share: float = 0.0
+    item_share: float = 0.6  # how much an entry gains from its knowledge item's best-matching entries
 
 
 @dataclass(frozen=True)
@@ -132,9 +132,8 @@ class Suggester:
         votes, neighbours = self._votes(vector)
         score = score + w.neighbours * votes
         if w.item_share:
-            has_parent = self.parents >= 0
-            score[has_parent] += w.item_share * score[self.parents[has_parent]]
-        ceiling = w.words + meaning_weight + w.neighbours + w.item_share
+            score = score + w.item_share * self._item_support(score)
+        ceiling = (w.words + meaning_weight + w.neighbours) * (1 + w.item_share)
         order = [int(n) for n in np.argsort(-score)[:limit] if score[n] > 0]
         written = {}
         for term, word in query:
@@ -142,6 +141,20 @@ class Suggester:
         matched = [written[t] for t in known]
         return [self._suggestion(n, score[n] / ceiling, [(by_term[row, n], matched[row]) for row in range(len(known))],
                                  cosines[n], neighbours, may_see) for n in order]
+
+    def _item_support(self, score: np.ndarray) -> np.ndarray:
+        """For each entry, the mean of the three best scores in its knowledge item (the item and its objectives):
+        an item several of whose objectives match is likelier than one with a single lucky match."""
+        item = np.where(self.parents >= 0, self.parents, np.arange(len(score)))
+        order = np.lexsort((-score, item))
+        ranked_item, ranked_score = item[order], score[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(ranked_item)) + 1]
+        position = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        best = position < 3
+        total = np.bincount(ranked_item[best], weights=ranked_score[best], minlength=len(score))
+        count = np.bincount(ranked_item[best], minlength=len(score))
+        mean = np.divide(total, count, out=np.zeros(len(score)), where=count > 0)
+        return mean[item]
 
     def _votes(self, vector: np.ndarray):
         """Each entry's support from the tagged items nearest to the text (an objective's also counts for its item)."""
