@@ -274,7 +274,7 @@ class Studio:
         info, layers = self.lists.layers("referentiel", level)
         tagged = self._rows("tagged_items_revision")[0]
         key = (level, tuple(layer.revision for layer in layers),
-               tuple(str(tagged[name].value) for name in ("tags", "items", "characters") if name in tagged))
+               tuple(str(tagged[name].value) for name in ("tags", "items") if name in tagged))
         suggester = self._suggesters.get(key)
         if suggester is None or None in key[1]:
             # After an item write only the tagged items are read again; the référentiel index is kept.
