@@ -157,21 +157,24 @@ def run_language(lang: str, load, cases: list[Case], writer, bank: int = 0) -> l
     build = time.perf_counter() - started
     lines.append(f"Index build (first call: référentiel + {len(tuning)} tagged items): {build:.1f} s")
     latencies: list[float] = []
-    scores = {"current": Score(), "current (tuning part)": Score()}
+    scores = {"current": Score(), "current, tuning part (their own text is a tagged item)": Score()}
     for case in held_out + tuning:
         started = time.perf_counter()
         found = studio.suggest(case.stem, OFFICIEL, DEPTH, teacher)
         if not case.tuning:
             latencies.append((time.perf_counter() - started) * 1000)
         item_rank, objective_rank = ranks([s.iri for s in found], parents, case, base)
-        scores["current (tuning part)" if case.tuning else "current"].add(item_rank, objective_rank)
+        scores["current, tuning part (their own text is a tagged item)" if case.tuning else "current"].add(
+            item_rank, objective_rank)
         writer.writerow([lang, "tuning" if case.tuning else "held-out", case.id, "current", case.item, case.objective,
                          item_rank or "", objective_rank or "", " ".join(s.notation or "" for s in found[:5]),
                          "; ".join(found[0].why["words"]) if found else ""])
     suggester = Suggester(entries, studio.tagged_items())
-    variants = {"words only (BM25, body texts)": Weights(meaning=0, meaning_fr=0, neighbours=0),
-                "words + meaning (no tagged items)": replace(Weights(), neighbours=0),
-                "meaning only (WordLlama)": Weights(words=0, meaning=1, meaning_fr=1, neighbours=0)}
+    variants = {"words only (BM25 over labels, descriptions, body texts)":
+                Weights(meaning=0, meaning_fr=0, neighbours=0, item_share=0),
+                "words + knowledge-item support": Weights(meaning=0, meaning_fr=0, neighbours=0),
+                "words + meaning + item support (no tagged items)": replace(Weights(), neighbours=0),
+                "meaning only (WordLlama)": Weights(words=0, meaning=1, meaning_fr=1, neighbours=0, item_share=0)}
     baseline = BaselineSuggester(entries)
     for name, weights in variants.items():
         suggester.weights = weights
