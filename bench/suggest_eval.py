@@ -1,67 +1,225 @@
-"""Tag-suggestion accuracy on the LiSA sample: each objective's body text is the query; the answer is
-its own objective (and its knowledge item). Prints top-1 and top-5 accuracy."""
+"""Tag-suggestion accuracy on exam-style stems of our own (bench/data/suggest_stems_*.csv): English stems against
+the R2C référentiel imported from a LiSA export, French stems against a French référentiel of our own
+(bench/data/referentiel_fr.ttl). Stems numbered 3, 6, 9 … are the tuning part: the weights in
+services/studio/suggest.py were chosen on them, and they are saved as tagged items (the suggester's labelled
+neighbours). The other stems are held out and reported. Prints top-1/top-5 at item and objective level for the
+current suggester, its parts alone and the method it replaced, with latency per call (p50/p95, through
+Studio.suggest); writes each case's ranks to bench/out/suggest_cases.csv.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from importers.lisa import parse_folder
+from rdflib import Graph
+
+from bench.common import OUT, percentiles
+from bench.suggest_baseline import BaselineSuggester
 from services.lists.library import ListLibrary
-from services.lists.referentiel import import_lisa
+from services.lists.referentiel import import_lisa, import_turtle
 from services.lists.repository import OFFICIEL
-from services.lists.seed import ensure_library
 from services.platform import Platform
 from services.settings import Settings
-from services.studio.suggest import Suggester
+from services.studio import embedding
+from services.studio.items import Caller, Studio
+from services.studio.model import Item
+from services.studio.suggest import Suggester, Weights
 from store.embedded import OxigraphStore
+from store.terms import OS
 
-DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "r2c-lisa-sample"
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLE = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "r2c-lisa-sample"
+TEACHER = "https://data.ontosides.fr/person/bench-teacher"
+DEPTH = 50  # suggestions asked per stem; ranks past it count as misses
 
 
-def evaluate(folder: Path) -> dict:
-    """Accuracy figures of the suggester on a LiSA export."""
+@dataclass
+class Case:
+    """One stem and what it should be tagged with."""
+
+    id: str
+    item: str
+    objective: str
+    stem: str
+
+    @property
+    def tuning(self) -> bool:
+        """Part of the tuning split (numbers divisible by 3)."""
+        return int(self.id.split("-")[1]) % 3 == 0
+
+
+@dataclass
+class Score:
+    """Hits of one method on one set of cases."""
+
+    cases: int = 0
+    hits: dict = field(default_factory=lambda: {"item@1": 0, "item@5": 0, "objective@1": 0, "objective@5": 0})
+
+    def add(self, item_rank: int | None, objective_rank: int | None) -> None:
+        """Count one case's ranks (1-based; None when absent)."""
+        self.cases += 1
+        for level, rank in (("item", item_rank), ("objective", objective_rank)):
+            self.hits[f"{level}@1"] += rank == 1
+            self.hits[f"{level}@5"] += rank is not None and rank <= 5
+
+    def line(self, name: str) -> str:
+        """A table row."""
+        share = {k: v / max(self.cases, 1) for k, v in self.hits.items()}
+        return (f"| {name} | {self.cases} | {share['item@1']:.1%} | {share['item@5']:.1%} | "
+                f"{share['objective@1']:.1%} | {share['objective@5']:.1%} |")
+
+
+def read_cases(path: Path) -> list[Case]:
+    """The stems of a CSV file (id,item,objective,stem)."""
+    with path.open(encoding="utf-8") as f:
+        return [Case(r["id"], r["item"], r["objective"], r["stem"]) for r in csv.DictReader(f)]
+
+
+def ranks(iris: list[str], parents: dict[str, str | None], case: Case, base: str) -> tuple[int | None, int | None]:
+    """Rank of the wanted knowledge item among distinct items, and of the objective among objectives."""
+    items: list[str] = []
+    objectives: list[str] = []
+    for iri in iris:
+        item = parents.get(iri) or iri
+        if item not in items:
+            items.append(item)
+        if parents.get(iri):
+            objectives.append(iri)
+    want_item, want_objective = base + case.item, base + case.objective
+    return (items.index(want_item) + 1 if want_item in items else None,
+            objectives.index(want_objective) + 1 if want_objective in objectives else None)
+
+
+def tagged_item(case: Case, tag: str) -> Item:
+    """A QRU item whose statement is the stem, tagged with its objective (a teacher's earlier work)."""
+    return Item.model_validate({
+        "kind": "QI", "title": f"{case.id}: {case.stem[:60]}", "tags": [tag],
+        "question": {"type": "QRU", "statement": case.stem,
+                     "options": [{"text": f"Proposition {n}", "correct": n == 1} for n in range(1, 6)]}})
+
+
+def bank_latency(studio: Studio, entries, held_out: list[Case], size: int, teacher: Caller) -> str:
+    """Latency once the store holds `size` more tagged items (objective titles as their text, written in one
+    transaction), and the cost of the first call after that write (tagged items read and embedded again)."""
+    objectives = [r for r in entries if r.entry.parent]
+    changes = []
+    for n in range(size):
+        target = objectives[(n * 7919) % len(objectives)]
+        case = Case(f"bank-{n}", "", "", f"{target.entry.label('en')} (bank question {n})")
+        changes.append(studio.prepare(tagged_item(case, target.iri), teacher).change)
+    started = time.perf_counter()
+    studio.platform.writer.apply(changes)
+    written = time.perf_counter() - started
+    started = time.perf_counter()
+    studio.suggest("warm-up", OFFICIEL, 1, teacher)
+    rebuild = time.perf_counter() - started
+    latencies = []
+    for case in held_out:
+        started = time.perf_counter()
+        studio.suggest(case.stem, OFFICIEL, DEPTH, teacher)
+        latencies.append((time.perf_counter() - started) * 1000)
+    p50, p95 = percentiles(latencies)
+    return (f"With {size:,} more tagged items (written in {written:.1f} s): first call after the write {rebuild:.2f} s "
+            f"(tagged items read and embedded again, référentiel index kept); then p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+
+
+def run_language(lang: str, load, cases: list[Case], writer, bank: int = 0) -> list[str]:
+    """Load a référentiel, save the tuning stems as tagged items, evaluate; the report's lines."""
     platform = Platform.build(Settings(_env_file=None, store=":memory:"), OxigraphStore())
     platform.ensure_ontology()
-    ensure_library(platform)
     library = ListLibrary(platform)
-    import_lisa(library, folder, "urn:ontosides:admin")
-    entries = library.effective("referentiel", OFFICIEL).entries
-    suggester = Suggester(entries)
-    export = parse_folder(folder)
-    base = library.repo.base
-    hits = {"objective@1": 0, "objective@5": 0, "item@1": 0, "item@5": 0}
-    asked = 0
     started = time.perf_counter()
-    for objective in export.objectives:
-        if len(objective.body) < 40:
-            continue
-        asked += 1
-        want = f"{base}list/referentiel/{objective.identifier}"
-        item = f"{base}list/referentiel/IC-{objective.item_number:03d}"
-        found = suggester.suggest(objective.body, limit=5)
-        iris = [s.iri for s in found]
-        items = [s.iri if s.parent is None else s.parent for s in found]
-        hits["objective@1"] += iris[:1] == [want]
-        hits["objective@5"] += want in iris
-        hits["item@1"] += items[:1] == [item]
-        hits["item@5"] += item in items
-    elapsed = (time.perf_counter() - started) * 1000 / max(asked, 1)
-    return {"queries": asked, "entries": len(entries), "ms_per_query": elapsed,
-            **{k: v / max(asked, 1) for k, v in hits.items()}}
+    report = load(library)
+    imported = time.perf_counter() - started
+    studio = Studio(platform, library)
+    entries = library.effective("referentiel", OFFICIEL).entries
+    parents = {r.iri: r.entry.parent for r in entries}
+    base = library.repo.list_iri("referentiel") + "/"
+    known = [c for c in cases if base + c.objective in parents]
+    tuning, held_out = [c for c in known if c.tuning], [c for c in known if not c.tuning]
+    teacher = Caller(TEACHER)
+    person = Graph().parse(data=f"<{TEACHER}> a <{OS}Person> ; <{OS}uniqueId> \"bench-teacher\" ; "
+                                f"<http://xmlns.com/foaf/0.1/familyName> \"Bench\" .", format="turtle")
+    platform.writer.replace_graph(f"{TEACHER}/graph", person)
+    for case in tuning:
+        studio.create(tagged_item(case, base + case.objective), teacher)
+    lines = [f"### {lang.upper()}: {len(entries):,} entries ({report.items} items, {report.objectives} objectives; "
+             f"imported in {imported:.1f} s"
+             + (f"; {sum(p.skipped for p in report.problems)} files skipped" if report.problems else "") + ")",
+             f"{len(known)} stems of {len(cases)} have their objective in this référentiel: {len(tuning)} for tuning "
+             f"(saved as tagged items), {len(held_out)} held out."]
+    started = time.perf_counter()
+    studio.suggest("warm-up", OFFICIEL, 1, teacher)
+    build = time.perf_counter() - started
+    lines.append(f"Index build (first call: référentiel + {len(tuning)} tagged items): {build:.1f} s")
+    latencies: list[float] = []
+    scores = {"current": Score(), "current, tuning part (their own text is a tagged item)": Score()}
+    for case in held_out + tuning:
+        started = time.perf_counter()
+        found = studio.suggest(case.stem, OFFICIEL, DEPTH, teacher)
+        if not case.tuning:
+            latencies.append((time.perf_counter() - started) * 1000)
+        item_rank, objective_rank = ranks([s.iri for s in found], parents, case, base)
+        scores["current, tuning part (their own text is a tagged item)" if case.tuning else "current"].add(
+            item_rank, objective_rank)
+        writer.writerow([lang, "tuning" if case.tuning else "held-out", case.id, "current", case.item, case.objective,
+                         item_rank or "", objective_rank or "", " ".join(s.notation or "" for s in found[:5]),
+                         "; ".join(found[0].why["words"]) if found else ""])
+    suggester = Suggester(entries, studio.tagged_items())
+    variants = {"words only (BM25 over labels, descriptions, body texts)":
+                Weights(meaning=0, meaning_fr=0, neighbours=0, item_share=0),
+                "words + knowledge-item support": Weights(meaning=0, meaning_fr=0, neighbours=0),
+                "words + meaning + item support (no tagged items)": replace(Weights(), neighbours=0),
+                "meaning only (WordLlama)": Weights(words=0, meaning=1, meaning_fr=1, neighbours=0, item_share=0)}
+    baseline = BaselineSuggester(entries)
+    for name, weights in variants.items():
+        suggester.weights = weights
+        scores[name] = Score()
+        for case in held_out:
+            scores[name].add(*ranks([s.iri for s in suggester.suggest(case.stem, DEPTH)], parents, case, base))
+    scores["previous method (labels + descriptions, rapidfuzz)"] = old = Score()
+    for case in held_out:
+        item_rank, objective_rank = ranks(baseline.ranked(case.stem, DEPTH), parents, case, base)
+        old.add(item_rank, objective_rank)
+        writer.writerow([lang, "held-out", case.id, "previous", case.item, case.objective, item_rank or "",
+                         objective_rank or "", "", ""])
+    p50, p95 = percentiles(latencies) if latencies else (0.0, 0.0)
+    lines += ["", "| method | stems | item top-1 | item top-5 | objective top-1 | objective top-5 |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    lines += [score.line(name) for name, score in scores.items()]
+    lines.append(f"\nLatency per call (Studio.suggest, held-out stems, {DEPTH} suggestions): "
+                 f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    if bank:
+        lines.append(bank_latency(studio, entries, held_out, bank, teacher))
+    return lines
 
 
 def main() -> None:
-    """Print the accuracy figures."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
+    """Print the figures and write the per-case ranks."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lisa", type=Path, default=SAMPLE, help="a LiSA export folder (default: the 30-item sample)")
+    parser.add_argument("--french", type=Path, default=DATA / "referentiel_fr.ttl", help="a French référentiel (Turtle)")
+    parser.add_argument("--bank", type=int, default=1000,
+                        help="tagged items added after the accuracy run, to time calls on a fuller store (0: skip)")
     args = parser.parse_args()
-    r = evaluate(args.folder)
-    print(f"{r['queries']} queries (objective body texts) against {r['entries']} référentiel entries "
-          f"(labels and descriptions only), {r['ms_per_query']:.1f} ms per query")
-    print(f"objective: top-1 {r['objective@1']:.1%}  top-5 {r['objective@5']:.1%}")
-    print(f"item:      top-1 {r['item@1']:.1%}  top-5 {r['item@5']:.1%}")
+    OUT.mkdir(exist_ok=True)
+    started = time.perf_counter()
+    embedding.model()
+    print(f"WordLlama model loaded in {time.perf_counter() - started:.2f} s")
+    with (OUT / "suggest_cases.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["lang", "split", "id", "method", "item", "objective", "item_rank", "objective_rank",
+                         "top5", "matched_words"])
+        for lang, load, stems in (
+                ("en", lambda library: import_lisa(library, args.lisa, TEACHER), "suggest_stems_en.csv"),
+                ("fr", lambda library: import_turtle(library, args.french, TEACHER), "suggest_stems_fr.csv")):
+            lines = run_language(lang, load, read_cases(DATA / stems), writer, args.bank if lang == "en" else 0)
+            print("\n".join(lines), "\n", flush=True)
+    print(f"per-case ranks: {OUT / 'suggest_cases.csv'}")
 
 
 if __name__ == "__main__":

@@ -126,8 +126,9 @@ class SuggestRequest(BaseModel):
 
 @router.post("/items/suggest-tags", summary="Suggest référentiel entries for an item's text")
 async def suggest_tags(body: SuggestRequest, studio: StudioDep, principal: ItemsAuthor):
-    """The best-matching entries of the effective référentiel at a level, with a score."""
-    result = await call(studio.suggest, body.text, body.level, body.limit)
+    """The best-matching entries of the effective référentiel at a level, each with a score and why: the words
+    that matched, the similarity of meaning, and the nearest tagged items carrying it (named when you may see them)."""
+    result = await call(studio.suggest, body.text, body.level, body.limit, caller_of(principal))
     return result if isinstance(result, JSONResponse) else [vars(s) for s in result]
 
 

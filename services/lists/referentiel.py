@@ -83,16 +83,42 @@ def referentiel_graph(export: Export, base: str, list_iri: str) -> Graph:
 
 def import_lisa(library: ListLibrary, folder: Path, who: str) -> ImportReport:
     """Import (or re-import) a LiSA export as the Officiel référentiel, all or nothing."""
-    platform = library.platform
     export = parse_folder(Path(folder))
     report = ImportReport(len(export.items), len(export.objectives), problems=export.problems)
     if not export.objectives:
         return report
-    ensure_library(platform)
+    ensure_library(library.platform)
+    info = library.repo.get_list(REFERENTIEL)
+    new = referentiel_graph(export, library.repo.base, info.iri)
+    return _replace(library, new, report, who, "the LiSA export")
+
+
+def import_turtle(library: ListLibrary, path: Path, who: str) -> ImportReport:
+    """Import (or re-import) a référentiel written as SKOS Turtle, e.g. in French, as the Officiel référentiel.
+
+    Relative IRIs resolve under the list's IRI (`<IC-001>`, `<OIC-001-01-A>`); scheme membership is added."""
+    ensure_library(library.platform)
+    info = library.repo.get_list(REFERENTIEL)
+    try:
+        new = Graph().parse(Path(path), format="turtle", publicID=info.iri + "/")
+    except Exception as exc:  # rdflib raises several parser types; the message names the line
+        raise ValueError(f"{path}: not readable Turtle: {exc}") from exc
+    scheme = URIRef(info.iri)
+    for subject in set(new.subjects(RDF.type, None)):
+        new.add((subject, SKOS.inScheme, scheme))
+        if (subject, SKOS.broader, None) not in new:
+            new.add((subject, SKOS.topConceptOf, scheme))
+    report = ImportReport(len(set(new.subjects(RDF.type, OS.KnowledgeItem))),
+                          len(set(new.subjects(RDF.type, OS.KnowledgeObjective))))
+    return _replace(library, new, report, who, Path(path).name)
+
+
+def _replace(library: ListLibrary, new: Graph, report: ImportReport, who: str, source: str) -> ImportReport:
+    """Write a new référentiel over the Officiel one: changed entries in place, gone ones kept but deprecated."""
+    platform = library.platform
     repo = library.repo
     info = repo.get_list(REFERENTIEL)
     graph_iri = repo.graph_iri(info.key, OFFICIEL)
-    new = referentiel_graph(export, repo.base, info.iri)
     current: dict[str, set] = {}
     for t in platform.store.graph_triples(ox.NamedNode(graph_iri)):
         if t.predicate.value == str(OS.revision):
@@ -132,7 +158,7 @@ def import_lisa(library: ListLibrary, folder: Path, who: str) -> ImportReport:
     if report.unchanged:
         return report
     repo.revision_triple(data, graph_iri)
-    summary = (f"imported the LiSA export: {len(report.added)} added, {len(report.updated)} updated, "
+    summary = (f"imported {source}: {len(report.added)} added, {len(report.updated)} updated, "
                f"{len(report.removed)} removed (deprecated)")
     edit = library._edit(info, OFFICIEL, "import", who, summary, None)
     platform.writer.apply([GraphChange(graph_iri, data, replace=True), edit])

@@ -17,7 +17,7 @@ from services.platform import Platform
 from services.studio.model import ITEM_KINDS, QUESTION_TYPES, Item
 from services.studio.rdf import item_graph, read_item
 from services.studio.search import open_item_index
-from services.studio.suggest import Suggester, Suggestion
+from services.studio.suggest import Suggester, Suggestion, TaggedItem
 from store.errors import ValidationFailed
 from store.terms import to_rdflib_graph, triple_graph
 from store.writes import GraphChange
@@ -250,15 +250,40 @@ class Studio:
         """Forget the cached suggestion index."""
         self._suggesters = {}
 
-    def suggest(self, text: str, level: str = OFFICIEL, limit: int = 10) -> list[Suggestion]:
-        """Référentiel entries of the level's effective list that best match a text."""
+    def suggest(self, text: str, level: str = OFFICIEL, limit: int = 10,
+                caller: Caller | None = None) -> list[Suggestion]:
+        """Référentiel entries of the level's effective list that best match a text, with their reasons."""
         info, layers = self.lists.layers("referentiel", level)
-        key = (level, tuple(layer.revision for layer in layers))
+        tagged = self._rows("tagged_items_revision")[0]
+        key = (level, tuple(layer.revision for layer in layers),
+               tuple(str(tagged[name].value) for name in ("tags", "items") if name in tagged))
         suggester = self._suggesters.get(key)
         if suggester is None or None in key[1]:
-            suggester = Suggester(self.lists.effective("referentiel", level).entries)
+            # After an item write only the tagged items are read again; the référentiel index is kept.
+            same_list = [s for k, s in self._suggesters.items() if k[:2] == key[:2] and None not in k[1]]
+            tagged_items = self.tagged_items()
+            suggester = (same_list[0].with_tagged(tagged_items) if same_list
+                         else Suggester(self.lists.effective("referentiel", level).entries, tagged_items))
             self._suggesters = {key: suggester}
-        return suggester.suggest(text, limit)
+        caller = caller or Caller(None)
+        managed = self.managed(caller)
+        return suggester.suggest(text, limit, lambda item: self.may_access(caller, vars(item), managed))
+
+    def tagged_items(self) -> list[TaggedItem]:
+        """Every current item with tags, its title and texts (the suggester's labelled neighbours)."""
+        found: dict[str, dict] = {}
+        for row in self._rows("tagged_items"):
+            item = found.setdefault(row["item"].value, {"title": row["title"].value, "creator": row["creator"].value,
+                                                        "texts": [], "tags": set(), "coauthors": set(), "owner": None})
+            item["tags"].add(row["tag"].value)
+            if "text" in row and row["text"].value not in item["texts"]:
+                item["texts"].append(row["text"].value)
+            if "contributor" in row:
+                item["coauthors"].add(row["contributor"].value)
+            if "owner" in row:
+                item["owner"] = row["owner"].value
+        return [TaggedItem(iri, v["title"], " ".join(v["texts"]), frozenset(v["tags"]), v["creator"],
+                           frozenset(v["coauthors"]), v["owner"]) for iri, v in found.items()]
 
     @staticmethod
     def _check_shape_of_input(item: Item) -> None:

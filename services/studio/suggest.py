@@ -1,102 +1,201 @@
-"""Tag suggestions: the référentiel entries that best match an item's text (BM25, re-ranked with rapidfuzz).
+"""Tag suggestions: the référentiel entries that best match an item's text, each with reasons a teacher can check.
 
-BM25 is written here (some forty lines over an inverted index) rather than taken from a package: the
-maintained options pull in scikit-learn or numpy for what is a dictionary walk at this size (~5,000 entries).
+Three signals are fused, with weights measured by `python -m bench.suggest_eval` on tuning stems kept apart
+from the held-out ones:
+- words: BM25 over each entry's labels, description and body text (French and English Snowball stems);
+- meaning: cosine of WordLlama sentence vectors (the model is English-centric, so French text has its own weight);
+- tagged items: items teachers already tagged whose text is nearly the same vote for their tags.
 """
 
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
-from collections import Counter, defaultdict
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
 
-from rapidfuzz import fuzz
+import numpy as np
 
-STOP_WORDS = set("""
-a an and are as at be by for from has have in is it its of on or that the this to was were which with will
-your you their they them these those can may must not no nor but if into than then there when where who why how
-all any each other some such only own same so too very also e g eg etc i ie
-le la les un une des du de d l et ou en au aux ce ces cette est sont pour par sur dans avec sans qui que quoi
-dont leur leurs son sa ses se ne pas plus il elle ils elles on nous vous je tu
-know knowing understand define definition main
-""".split())
-SKOS_DEFINITION = "http://www.w3.org/2004/02/skos/core#definition"
+from services.studio import embedding
+from services.studio.lexical import Bm25, language_of, terms, words
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DESCRIPTIONS = (f"{SKOS}altLabel", f"{SKOS}definition", "https://w3id.org/ontosides#bodyText")
+DENSE_WORDS = 300  # WordLlama averages token vectors: past a few hundred words a long body only dilutes them
+REASON_WORDS = 6
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-case, accent-free word tokens without stop words, lightly stemmed."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    words = re.findall(r"[a-z0-9]{2,}", ascii_text)
-    return [w[:-1] if len(w) > 4 and w.endswith("s") else w for w in words if w not in STOP_WORDS]
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts (chosen on the tuning stems; see bench/suggest_eval.py)."""
+
+    words: float = 0.6
+    meaning: float = 0.4
+    meaning_fr: float = 0.0  # WordLlama's French vectors did not help French stems: French is ranked by words
+    neighbours: float = 1.0
+    neighbour_count: int = 5
+    # Stems about the same knowledge item written apart reach the same cosines as unrelated stems (0.4 median,
+    # 0.62 at the 99.9th percentile in bench/data): only a near-copy of a tagged item says something.
+    neighbour_floor: float = 0.7
+    item_share: float = 0.6  # how much an entry gains from its knowledge item's best-matching entries
+
+
+@dataclass(frozen=True)
+class TaggedItem:
+    """An item already tagged by a teacher: its text, its tags and who may see it."""
+
+    iri: str
+    title: str
+    text: str
+    tags: frozenset[str]
+    creator: str | None = None
+    coauthors: frozenset[str] = frozenset()
+    owner: str | None = None
 
 
 @dataclass
 class Suggestion:
-    """A suggested entry and why."""
+    """A suggested entry, its score in [0, 1] and why (matched words, meaning, nearest tagged items)."""
 
     iri: str
     notation: str | None
     label: str
     score: float
     parent: str | None
+    why: dict = field(default_factory=dict)
 
 
-class Bm25Index:
-    """BM25 over short documents (an entry's label and definition)."""
+def entry_texts(entry) -> list[tuple[str, str | None]]:
+    """(text, language) of an entry's labels and descriptions."""
+    found = [(text, lang or None) for lang, text in entry.labels.items()]
+    for predicate, value in entry.extra.get("triples", ()):
+        if predicate in DESCRIPTIONS:
+            found.append((str(getattr(value, "value", value)), getattr(value, "language", None) or None))
+    return found
 
-    def __init__(self, documents: list[str], k1: float = 1.2, b: float = 0.75):
-        self.k1, self.b = k1, b
-        self.lengths = []
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for doc_id, text in enumerate(documents):
-            counts = Counter(tokens(text))
-            self.lengths.append(sum(counts.values()))
-            for term, tf in counts.items():
-                self.postings[term].append((doc_id, tf))
-        self.average = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
-        n = len(documents)
-        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
 
-    def scores(self, query: str) -> dict[int, float]:
-        """BM25 score of every document sharing a term with the query."""
-        found: dict[int, float] = defaultdict(float)
-        for term in set(tokens(query)):
-            idf = self.idf.get(term)
-            if idf is None:
-                continue
-            for doc_id, tf in self.postings[term]:
-                norm = self.k1 * (1 - self.b + self.b * self.lengths[doc_id] / self.average)
-                found[doc_id] += idf * tf * (self.k1 + 1) / (tf + norm)
-        return found
+def _normalised(values: np.ndarray) -> np.ndarray:
+    best = values.max() if len(values) else 0.0
+    return values / best if best > 0 else np.zeros_like(values)
+
+
+def _relative(similarities: np.ndarray, depth: int = 200) -> np.ndarray:
+    """Cosines rescaled so the best is 1 and the depth-th best is 0 (cosines of unrelated texts are not 0)."""
+    if not len(similarities):
+        return similarities
+    floor = np.partition(similarities, -min(depth, len(similarities)))[-min(depth, len(similarities))]
+    span = similarities.max() - floor
+    return np.clip((similarities - floor) / span, 0, None) if span > 0 else np.zeros_like(similarities)
 
 
 class Suggester:
-    """Ranks the entries of an effective list for a text."""
+    """Ranks the entries of an effective list for a text; built once per list and tagged-items revision."""
 
-    def __init__(self, entries):
+    def __init__(self, entries, tagged: Iterable[TaggedItem] = (), weights: Weights = Weights()):
         self.entries = list(entries)
-        self.texts = [self._text(r.entry) for r in self.entries]
-        self.index = Bm25Index(self.texts)
+        self.weights = weights
+        self.position = {r.iri: n for n, r in enumerate(self.entries)}
+        self.parents = np.array([self.position.get(r.entry.parent, -1) for r in self.entries], dtype=np.int64)
+        texts = [entry_texts(r.entry) for r in self.entries]
+        self.words = Bm25([[t for text, lang in parts for t in terms(text, lang)] for parts in texts])
+        self.vectors = embedding.embed([_dense_text(parts) for parts in texts])
+        self._tagged_vector: dict[TaggedItem, np.ndarray] = {}
+        self._set_tagged(tagged)
 
-    @staticmethod
-    def _text(entry) -> str:
-        definition = " ".join(str(o.value) for p, o in entry.extra.get("triples", ()) if p == SKOS_DEFINITION)
-        return " ".join([*entry.labels.values(), definition])
+    def with_tagged(self, tagged: Iterable[TaggedItem]) -> Suggester:
+        """The same référentiel index with other tagged items (rebuilding it costs seconds; these, milliseconds)."""
+        other = copy.copy(self)
+        other._set_tagged(tagged)
+        return other
 
-    def suggest(self, text: str, limit: int = 10, rerank: int = 50) -> list[Suggestion]:
-        """The best entries for a text, best first, with a score in [0, 1]."""
-        scores = self.index.scores(text)
-        if not scores:
-            return []
-        best = max(scores.values())
-        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:rerank]
-        query = " ".join(tokens(text)[:200])
-        rescored = []
-        for doc_id, score in ranked:
-            fuzzy = fuzz.token_set_ratio(query, " ".join(tokens(self.texts[doc_id]))) / 100
-            rescored.append((0.7 * score / best + 0.3 * fuzzy, doc_id))
-        rescored.sort(key=lambda sd: -sd[0])
-        return [Suggestion(self.entries[d].iri, self.entries[d].entry.notation, self.entries[d].entry.label("fr"),
-                           round(s, 4), self.entries[d].entry.parent) for s, d in rescored[:limit]]
+    def _set_tagged(self, tagged: Iterable[TaggedItem]) -> None:
+        self.tagged = [t for t in tagged if t.tags & self.position.keys()]
+        known = self._tagged_vector
+        new = [t for t in self.tagged if t not in known]
+        self._tagged_vector = {t: known[t] for t in self.tagged if t in known}
+        self._tagged_vector.update(zip(new, embedding.embed([f"{t.title} {t.text}" for t in new])))
+        self.tagged_vectors = (np.vstack([self._tagged_vector[t] for t in self.tagged]) if self.tagged
+                               else np.zeros((0, embedding.DIMENSIONS), dtype=np.float32))
+
+    def suggest(self, text: str, limit: int = 10,
+                may_see: Callable[[TaggedItem], bool] = lambda item: False) -> list[Suggestion]:
+        """The best entries for a text, best first; `may_see` says which tagged items may be named."""
+        lang = language_of(text)
+        query = words(text, lang)
+        query_terms = [t for t, _ in query]
+        vector = embedding.embed([text])[0]
+        w = self.weights
+        meaning_weight = w.meaning_fr if lang == "fr" else w.meaning
+        known, by_term = self.words.scores(query_terms)
+        lexical = _normalised(by_term.sum(axis=0))
+        cosines = self.vectors @ vector
+        score = w.words * lexical + meaning_weight * _relative(cosines)
+        votes, neighbours = self._votes(vector)
+        score = score + w.neighbours * votes
+        if w.item_share:
+            score = score + w.item_share * self._item_support(score)
+        ceiling = (w.words + meaning_weight + w.neighbours) * (1 + w.item_share)
+        order = [int(n) for n in np.argsort(-score)[:limit] if score[n] > 0]
+        written = {}
+        for term, word in query:
+            written.setdefault(term, word)
+        matched = [written[t] for t in known]
+        return [self._suggestion(n, score[n] / ceiling, [(by_term[row, n], matched[row]) for row in range(len(known))],
+                                 cosines[n], neighbours, may_see) for n in order]
+
+    def _item_support(self, score: np.ndarray) -> np.ndarray:
+        """For each entry, the mean of the three best scores in its knowledge item (the item and its objectives):
+        an item several of whose objectives match is likelier than one with a single lucky match."""
+        item = np.where(self.parents >= 0, self.parents, np.arange(len(score)))
+        order = np.lexsort((-score, item))
+        ranked_item, ranked_score = item[order], score[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(ranked_item)) + 1]
+        position = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        best = position < 3
+        total = np.bincount(ranked_item[best], weights=ranked_score[best], minlength=len(score))
+        count = np.bincount(ranked_item[best], minlength=len(score))
+        mean = np.divide(total, count, out=np.zeros(len(score)), where=count > 0)
+        return mean[item]
+
+    def _votes(self, vector: np.ndarray):
+        """Each entry's support from the tagged items nearest to the text (an objective's also counts for its item)."""
+        votes = np.zeros(len(self.entries))
+        if not self.tagged:
+            return votes, []
+        w = self.weights
+        cosines = self.tagged_vectors @ vector
+        support = np.clip((cosines - w.neighbour_floor) / (1 - w.neighbour_floor), 0, None)
+        neighbours = []
+        for n in np.argsort(-support)[:w.neighbour_count]:
+            if support[n] <= 0:
+                break
+            item = self.tagged[int(n)]
+            hit = {self.position[t] for t in item.tags if t in self.position}
+            for p in hit:
+                votes[p] += support[n]
+            # The item of a tagged objective gets half: the objective itself should come first.
+            items = {int(self.parents[p]) for p in hit if self.parents[p] >= 0} - hit
+            for p in items:
+                votes[p] += support[n] / 2
+            hit |= items
+            neighbours.append((item, float(cosines[n]), hit))
+        return np.clip(votes, 0, 1), neighbours
+
+    def _suggestion(self, n: int, score: float, matched, cosine: float, neighbours, may_see) -> Suggestion:
+        resolved = self.entries[n]
+        shown, hidden = [], 0
+        for item, similarity, hit in neighbours:
+            if n not in hit:
+                continue
+            if may_see(item):
+                shown.append({"iri": item.iri, "title": item.title, "similarity": round(similarity, 3)})
+            else:
+                hidden += 1
+        why = {"words": [word for weight, word in sorted(matched, key=lambda m: -m[0]) if weight > 0][:REASON_WORDS],
+               "meaning": round(float(cosine), 3), "tagged_items": shown, "other_tagged_items": hidden}
+        entry = resolved.entry
+        return Suggestion(resolved.iri, entry.notation, entry.label("fr"), round(float(min(score, 1.0)), 4),
+                          entry.parent, why)
+
+
+def _dense_text(parts: list[tuple[str, str | None]]) -> str:
+    return " ".join(" ".join(text for text, _ in parts).split()[:DENSE_WORDS])
