@@ -6,7 +6,7 @@ STORE ?= var/store
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: setup run test java bench bench-big demo clean
+.PHONY: setup run test java virtuoso bench bench-big demo clean
 
 setup: $(STAMP)
 
@@ -20,12 +20,16 @@ run: $(STAMP)
 	$(BIN)/ontosides demo --store $(STORE) --if-empty
 	$(BIN)/ontosides serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-test: $(STAMP) java
+test: $(STAMP) java virtuoso
 	$(BIN)/pytest -q
 
 # owlready2's HermiT reasoner (the ontology consistency test) runs on Java.
 java:
 	@command -v java >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
+
+# The remote-store contract also runs on a real Virtuoso 7 (tests/virtuoso_server.py starts a private one).
+virtuoso:
+	@command -v virtuoso-t >/dev/null 2>&1 && command -v isql-vt >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends virtuoso-opensource-7-bin >/dev/null; }
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest --triples 1000000

@@ -1,9 +1,8 @@
-"""Shared fixtures: stores, a platform with demo data, a live API server, a live Oxigraph server."""
+"""Shared fixtures: stores, a platform with demo data, a live API server, live Oxigraph and Virtuoso servers."""
 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -23,17 +22,11 @@ from services.platform import Platform
 from services.settings import Settings
 from store.embedded import OxigraphStore
 from tests.studio_samples import AUTHOR, BASE, TOKENS, UFR
+from tests.virtuoso_server import VirtuosoServer, free_port
 
 ADMIN_TOKEN = "test-admin-token"
 USER_TOKEN = "test-user-token"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_settings(**kw) -> Settings:
@@ -119,6 +112,19 @@ def oxigraph_server(tmp_path_factory):
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server():
+    """A real Virtuoso 7 on free loopback ports with a throw-away database, stopped after the tests."""
+    with VirtuosoServer() as server:
+        yield server
+
+
+def virtuoso_settings(server: VirtuosoServer, **kw) -> Settings:
+    """Test settings pointing the platform at a Virtuoso, as an operator would (ONTOSIDES_REMOTE_*)."""
+    return make_settings(store=server.url, remote_kind="virtuoso", remote_update_user=server.user,
+                         remote_update_password=server.password, **kw)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,204 @@
+"""How a SPARQL server departs from the SPARQL 1.1 protocols, so the remote adapter can keep one contract.
+
+The generic dialect departs in nothing. Virtuoso 7 departs in many small ways, measured against the contract
+suite (tests/test_store_contract.py) on Debian's virtuoso-opensource-7-bin 7.2.5; each is handled here.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pyoxigraph as ox
+
+from store.dataset import DatasetSpec
+from store.errors import QueryError, QuerySyntaxError
+from store.sparql_lexer import Token, matching_brace, prologue, term_iri, tokenize, where_group
+
+# Sent for an empty default graph or empty set of named graphs: no parameter at all would mean "everything".
+NO_GRAPH = "urn:ontosides:no-graph"
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+# What a fresh Virtuoso 7 holds besides our data: its RDF views, the LDP vocabulary, its service description
+# (named after [URIQA] DefaultHost; "localuriqaserver" when the ini leaves it out).
+VIRTUOSO_SYSTEM_GRAPHS = (
+    "http://www.openlinksw.com/schemas/virtrdf#",
+    "http://www.w3.org/ns/ldp#",
+    "http://localuriqaserver/sparql",
+)
+
+
+class Dialect:
+    """A standard SPARQL 1.1 server: texts, datasets, terms and errors pass unchanged."""
+
+    kind = "generic"
+    gsp_graph_param = "graph"
+
+    def query_text(self, text: str, dataset: DatasetSpec | None) -> str:
+        """The text to send for a query read on a dataset."""
+        return text
+
+    def dataset_form(self, dataset: DatasetSpec | None) -> list[tuple[str, str]]:
+        """The protocol's dataset parameters."""
+        if dataset is None:
+            return []
+        return ([("default-graph-uri", g) for g in dataset.default or (NO_GRAPH,)]
+                + [("named-graph-uri", g) for g in dataset.named or (NO_GRAPH,)])
+
+    def update_text(self, text: str) -> str:
+        """The text to send for an update."""
+        return text
+
+    def json_value(self, value: dict) -> dict:
+        """A SPARQL JSON results value as the engine should have written it."""
+        return value
+
+    def term(self, term):
+        """A term as the engine should have answered it."""
+        return term
+
+    def caller_error(self, response: httpx.Response) -> str | None:
+        """The engine's message when a failed request is the caller's fault (bad text), else None."""
+        return (response.text.strip() or "the server rejected the request") if response.status_code == 400 else None
+
+
+class VirtuosoDialect(Dialect):
+    """Virtuoso 7: its own Graph Store parameter, system graphs in the default graph, SQL-flavoured answers."""
+
+    kind = "virtuoso"
+    gsp_graph_param = "graph-uri"
+
+    def __init__(self, hidden_graphs: tuple[str, ...] = VIRTUOSO_SYSTEM_GRAPHS):
+        self.hidden_graphs = hidden_graphs
+        # On one line, so the engine's error line numbers stay those of the caller's text.
+        self._hide = "".join(f"define input:default-graph-exclude <{g}> define input:named-graph-exclude <{g}> "
+                             for g in hidden_graphs)
+
+    def query_text(self, text: str, dataset: DatasetSpec | None) -> str:
+        tokens = tokenize(text)
+        refuse_extensions(tokens, text)
+        if dataset is not None:
+            text = without_from(text, tokens)
+            tokens = tokenize(text)
+        text = never_provably_empty(text, tokens)
+        return text if dataset is not None else self._hide + text
+
+    def dataset_form(self, dataset: DatasetSpec | None) -> list[tuple[str, str]]:
+        # NO_GRAPH is always a named graph, so the branch never_provably_empty adds is a real one.
+        if dataset is None:
+            return []
+        return ([("default-graph-uri", g) for g in dataset.default or (NO_GRAPH,)]
+                + [("named-graph-uri", g) for g in (*dataset.named, NO_GRAPH)])
+
+    def update_text(self, text: str) -> str:
+        tokens = tokenize(text)
+        refuse_extensions(tokens, text)
+        return blank_nodes_as_template(text, tokens)
+
+    def json_value(self, value: dict) -> dict:
+        if value["type"] == "bnode" and value["value"].startswith("nodeID://"):
+            return {**value, "value": value["value"].removeprefix("nodeID://")}
+        return value
+
+    def term(self, term):
+        if isinstance(term, ox.Literal):
+            datatype = term.datatype.value
+            # Virtuoso keeps numbers as SQL integers: an xsd:integer written by SPARQL comes back as xsd:int.
+            if datatype == f"{XSD}int":
+                return ox.Literal(term.value, datatype=ox.NamedNode(f"{XSD}integer"))
+            if datatype == f"{XSD}boolean" and term.value in ("0", "1"):
+                return ox.Literal(term.value == "1")
+        return term
+
+    def caller_error(self, response: httpx.Response) -> str | None:
+        # Virtuoso answers 400 for most syntax errors, 500 for others (SQL state 37000) and for data
+        # exceptions of the caller's text (22xxx: a bad literal, DROP of a graph that does not exist).
+        text = response.text.strip()
+        if response.status_code == 400 or (response.status_code == 500
+                                           and text.startswith(("Virtuoso 37000", "Virtuoso 22"))):
+            return text.split("\n\nSPARQL query:")[0].strip() or "the server rejected the request"
+        return None
+
+
+def refuse_extensions(tokens: list[Token], text: str) -> None:
+    """Refuse what Virtuoso accepts beyond SPARQL 1.1 and would let a caller past the platform's rules."""
+    base, prefixes = prologue(tokens)
+    for token in tokens:
+        if token.is_keyword("DEFINE"):
+            # Pragmas such as input:default-graph-uri widen the dataset; get:soft fetches documents.
+            raise QuerySyntaxError(f"'define' pragmas are not SPARQL 1.1 (offset {token.start})")
+        if token.kind in ("iri", "pname"):
+            iri = term_iri(token, base, prefixes) or token.text
+            if iri.lstrip("<").lower().startswith(("bif:", "sql:")):
+                # bif:http_get calls any host; sql: runs stored procedures.
+                raise QuerySyntaxError(f"{token.text}: Virtuoso built-in and SQL functions (bif:, sql:) "
+                                       f"are not SPARQL 1.1 (offset {token.start})")
+        if token.is_keyword("FROM") and token.depth:
+            # A FROM inside a subquery reads graphs outside the request's dataset on Virtuoso.
+            raise QuerySyntaxError(f"FROM inside a group is not SPARQL 1.1 (offset {token.start})")
+
+
+def without_from(text: str, tokens: list[Token]) -> str:
+    """The text without its FROM clauses: the request's dataset already took them into account.
+
+    Virtuoso adds a query's FROM graphs to the protocol's default-graph-uri instead of letting the protocol win.
+    """
+    edits = []
+    for i, token in enumerate(tokens):
+        if token.is_keyword("FROM") and token.depth == 0:
+            last = min(i + 2 if i + 1 < len(tokens) and tokens[i + 1].is_keyword("NAMED") else i + 1, len(tokens) - 1)
+            edits.append((token.start, tokens[last].end, ""))
+    return apply_edits(text, edits)
+
+
+def never_provably_empty(text: str, tokens: list[Token]) -> str:
+    """The WHERE group as a union with a branch Virtuoso cannot prove empty before running it.
+
+    Virtuoso 7.2 answers one solution (ASK true, COUNT(*) 1) when its compiler proves the whole WHERE empty
+    (a GRAPH outside the request's named graphs, a bound variable contradicting a FILTER). A union with a
+    pattern on an empty graph changes no answer and keeps the compiler from taking that path.
+    """
+    index = where_group(tokens)
+    end = None if index is None else matching_brace(tokens, index)
+    if end is None:
+        return text  # no WHERE group, or unbalanced: the engine will say where
+    void = f"<{NO_GRAPH}>"
+    return apply_edits(text, [(tokens[index].end, tokens[index].end, " {"),
+                              (tokens[end].start, tokens[end].start,
+                               f"}} UNION {{ GRAPH {void} {{ {void} {void} {void} }} }} ")])
+
+
+def blank_nodes_as_template(text: str, tokens: list[Token]) -> str:
+    """INSERT DATA holding blank nodes as INSERT { … } WHERE {}: Virtuoso refuses blank nodes in INSERT DATA.
+
+    Both mint fresh blank nodes once per request, so the meaning is the same.
+    """
+    edits = []
+    for i, token in enumerate(tokens[:-1]):
+        if not (token.depth == 0 and token.is_keyword("INSERT") and tokens[i + 1].is_keyword("DATA")):
+            continue
+        opening = i + 2
+        closing = matching_brace(tokens, opening) if opening < len(tokens) else None
+        if closing is None:
+            continue  # unbalanced: the engine will say where
+        if any(t.kind == "bnode" or t.text == "[" for t in tokens[opening:closing]):
+            edits += [(tokens[i + 1].start, tokens[i + 1].end, ""), (tokens[closing].end, tokens[closing].end, " WHERE {}")]
+    return apply_edits(text, edits)
+
+
+def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """The text with each (start, end, replacement) applied; edits do not overlap."""
+    pieces, last = [], 0
+    for start, end, replacement in sorted(edits):
+        pieces += [text[last:start], replacement]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def dialect_for(kind: str, hidden_graphs: tuple[str, ...] | None = None) -> Dialect:
+    """The dialect of a kind of server: oxigraph and generic speak the standard; virtuoso has its own."""
+    if kind == "virtuoso":
+        return VirtuosoDialect(VIRTUOSO_SYSTEM_GRAPHS if hidden_graphs is None else hidden_graphs)
+    if kind in ("oxigraph", "generic"):
+        return Dialect()
+    raise ValueError(f"unknown kind of SPARQL server: {kind!r} (oxigraph, virtuoso or generic)")
