@@ -55,9 +55,11 @@ class RemoteEndpoints:
     def virtuoso(cls, base: str, user: str | None = None, password: str | None = None, **kw) -> RemoteEndpoints:
         """The endpoints of a Virtuoso 7 at base: anonymous queries, digest-authenticated updates and Graph Store."""
         base = base.rstrip("/")
-        return cls(query_url=f"{base}/sparql", update_url=f"{base}/sparql-auth",
-                   gsp_url=f"{base}/sparql-graph-crud-auth", update_auth=(user, password or "") if user else None,
-                   kind="virtuoso", digest_auth=True, hidden_graphs=VIRTUOSO_SYSTEM_GRAPHS, **kw)
+        defaults = dict(query_url=f"{base}/sparql", update_url=f"{base}/sparql-auth",
+                        gsp_url=f"{base}/sparql-graph-crud-auth",
+                        update_auth=(user, password or "") if user else None, kind="virtuoso", digest_auth=True,
+                        hidden_graphs=VIRTUOSO_SYSTEM_GRAPHS)
+        return cls(**{**defaults, **kw})
 
     def dialect(self) -> Dialect:
         """How this server departs from the standard protocols."""
@@ -181,7 +183,8 @@ class RemoteSparqlStore(Store):
 
     def named_graphs(self) -> list[ox.NamedNode]:
         rows = self.select(internal_query("named_graphs").text)
-        return [r["g"] for r in rows if isinstance(r.get("g"), ox.NamedNode)]
+        hidden = self.dialect.hidden_graphs
+        return [r["g"] for r in rows if isinstance(r.get("g"), ox.NamedNode) and r["g"].value not in hidden]
 
     def has_graph(self, graph: ox.NamedNode) -> bool:
         return self.ask(internal_query("has_graph").text, {"g": graph})

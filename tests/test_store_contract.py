@@ -258,14 +258,19 @@ def test_remote_credentials_are_configured_separately():
     store.close()
 
 
-def test_the_list_library_runs_on_a_remote_store(oxigraph_server):
+@pytest.mark.parametrize("server", ["oxigraph", "virtuoso"])
+def test_the_list_library_runs_on_a_remote_store(server, request):
     from services.lists.library import ListLibrary
     from services.lists.repository import OFFICIEL
     from services.lists.seed import ensure_library
     from services.platform import Platform
-    from tests.conftest import make_settings
+    from tests.conftest import make_settings, virtuoso_settings
 
-    platform = Platform.build(make_settings(store=oxigraph_server))
+    if server == "virtuoso":
+        settings = virtuoso_settings(request.getfixturevalue("virtuoso_server"))
+    else:
+        settings = make_settings(store=request.getfixturevalue("oxigraph_server"))
+    platform = Platform.build(settings)
     platform.ensure_ontology()
     ensure_library(platform)
     library = ListLibrary(platform)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from store.dialects import VIRTUOSO_SYSTEM_GRAPHS
+
 USER = "ontosides"
 PR_SET_PDEATHSIG = 1
 
@@ -56,6 +58,23 @@ EnabledDavVSP      = 0
 ; Virtuoso truncates larger results silently: keep this above ONTOSIDES_MAX_RESULTS
 ResultSetMaxRows   = 10000000
 """
+
+
+def setup_sql(user: str, password: str) -> str:
+    """What an operator runs once (isql-vt, as dba): a user for updates, Virtuoso's own graphs made private.
+
+    Graphs in the PrivateGraphs group are invisible to users whose default permissions on private graphs
+    are 0 ("nobody" is the anonymous /sparql user), so the default graph is the union of the data graphs.
+    """
+    private = "http://www.openlinksw.com/schemas/virtrdf#PrivateGraphs"
+    return "".join([
+        f"DB.DBA.USER_CREATE('{user}', '{password}'); ",
+        f'GRANT SPARQL_UPDATE TO "{user}"; ',
+        f"DB.DBA.RDF_GRAPH_GROUP_CREATE('{private}', 1); ",
+        *(f"DB.DBA.RDF_GRAPH_GROUP_INS('{private}', '{g}'); " for g in VIRTUOSO_SYSTEM_GRAPHS),
+        "DB.DBA.RDF_DEFAULT_USER_PERMS_SET('nobody', 0, 1); ",
+        f"DB.DBA.RDF_DEFAULT_USER_PERMS_SET('{user}', 0, 1); ",
+    ])
 
 
 def _die_with_parent() -> None:
@@ -99,8 +118,7 @@ class VirtuosoServer:
                                         start_new_session=True, preexec_fn=_die_with_parent)
         try:
             self._wait_until_up(started + 60)
-            self._sql(f"DB.DBA.USER_CREATE('{self.user}', '{self.password}'); "
-                      f'GRANT SPARQL_UPDATE TO "{self.user}";')
+            self._sql(setup_sql(self.user, self.password))
         except BaseException:
             self.stop()
             raise
