@@ -34,6 +34,8 @@ class Dialect:
 
     kind = "generic"
     gsp_graph_param = "graph"
+    #: bind parameters with one VALUES block per variable instead of one row of several
+    values_per_variable = False
     #: graphs of the server's own that are not data: left out of the named graphs the adapter lists
     hidden_graphs: tuple[str, ...] = ()
 
@@ -70,6 +72,8 @@ class VirtuosoDialect(Dialect):
 
     kind = "virtuoso"
     gsp_graph_param = "graph-uri"
+    # VALUES (?a ?b) { (x y) } beside an OPTIONAL stops Virtuoso 7.2's compiler ("no SPART_VARR_FIXED").
+    values_per_variable = True
 
     def __init__(self, hidden_graphs: tuple[str, ...] = VIRTUOSO_SYSTEM_GRAPHS):
         # Their triples are kept out of the default graph by the server's graph security (NOTES-virtuoso.md:

@@ -130,7 +130,7 @@ class RemoteSparqlStore(Store):
         deadline = limits.deadline()
         self.federation.check(query)
         try:
-            text = self._based(inject_values(query, bindings))
+            text = self._based(inject_values(query, bindings, self.dialect.values_per_variable))
         except ValueError as exc:
             raise QuerySyntaxError(str(exc)) from exc
         form_of = query_form(tokenize(text))
