@@ -38,13 +38,20 @@ def p50(run, repeat: int) -> float:
     return statistics.median(samples)
 
 
+def comparable(term) -> str:
+    """A term as text, decimals to 12 significant digits (the engines print different numbers of digits)."""
+    if isinstance(term, ox.Literal) and term.datatype.value.endswith(("#decimal", "#double", "#float")):
+        return f"{float(term.value):.12g}"
+    return str(term)
+
+
 def answers(result) -> list:
     """A comparable form of a result: sorted rows of term strings, blank nodes left out."""
     if isinstance(result, bool):
         return [result]
     if isinstance(result, GraphResult):
         return sorted(str(t) for t in result.triples if not isinstance(t.subject, ox.BlankNode))
-    return sorted(tuple(sorted((k, str(v)) for k, v in row.items() if not isinstance(v, ox.BlankNode)))
+    return sorted(tuple(sorted((k, comparable(v)) for k, v in row.items() if not isinstance(v, ox.BlankNode)))
                   for row in result)
 
 
