@@ -9,7 +9,6 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -22,7 +21,8 @@ from services.platform import Platform
 from services.settings import Settings
 from store.embedded import OxigraphStore
 from tests.studio_samples import AUTHOR, BASE, TOKENS, UFR
-from tests.virtuoso_server import VirtuosoServer, free_port
+from tests.net import free_port, wait_until_up
+from tests.virtuoso_server import VirtuosoServer
 
 ADMIN_TOKEN = "test-admin-token"
 USER_TOKEN = "test-user-token"
@@ -95,17 +95,9 @@ def oxigraph_server(tmp_path_factory):
     proc = subprocess.Popen([exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
                              "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"oxigraph serve did not start: {proc.stderr.read().decode()[-500:]}")
-        time.sleep(0.1)
+    if not wait_until_up(f"{url}/query", {"query": "ASK {}"}, proc, 30):
+        proc.kill()
+        raise RuntimeError(f"oxigraph serve did not start: {proc.stderr.read().decode()[-500:]}")
     yield url
     proc.terminate()
     try:

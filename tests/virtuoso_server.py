@@ -7,16 +7,14 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from store.dialects import VIRTUOSO_SYSTEM_GRAPHS
+from tests.net import free_port, wait_until_up
 
 USER = "ontosides"
 PR_SET_PDEATHSIG = 1
@@ -82,13 +80,6 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class VirtuosoServer:
     """`virtuoso-t` in the foreground on free loopback ports, with a user allowed SPARQL updates."""
@@ -117,7 +108,10 @@ class VirtuosoServer:
                                         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
                                         start_new_session=True, preexec_fn=_die_with_parent)
         try:
-            self._wait_until_up(started + 60)
+            if not wait_until_up(f"{self.url}/sparql", {"query": "ASK {}"}, self.process, 60):
+                log = self.folder / "virtuoso.log"
+                tail = log.read_text(errors="replace")[-800:] if log.exists() else ""
+                raise RuntimeError(f"Virtuoso did not start (exit {self.process.poll()}): {tail}")
             self._sql(setup_sql(self.user, self.password))
         except BaseException:
             self.stop()
@@ -127,19 +121,6 @@ class VirtuosoServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-    def _wait_until_up(self, deadline: float) -> None:
-        while True:
-            try:
-                if httpx.get(f"{self.url}/sparql", params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                log = self.folder / "virtuoso.log"
-                tail = log.read_text(errors="replace")[-800:] if log.exists() else ""
-                raise RuntimeError(f"Virtuoso did not start (exit {self.process.poll()}): {tail}")
-            time.sleep(0.1)
 
     def _sql(self, statement: str) -> None:
         """Run SQL as the throw-away database's dba (isql-vt exits 0 even on errors: read its output)."""
