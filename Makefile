@@ -31,7 +31,7 @@ java:
 virtuoso:
 	@command -v virtuoso-t >/dev/null 2>&1 && command -v isql-vt >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends virtuoso-opensource-7-bin >/dev/null; }
 
-bench: $(STAMP)
+bench: $(STAMP) virtuoso
 	$(BIN)/python -m bench.ingest --triples 1000000
 	$(BIN)/python -m bench.queries --triples 1000000
 	$(BIN)/python -m bench.writes --triples 1000000
@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.items --triples 1000000
 	$(BIN)/python -m bench.suggest_eval
 	$(BIN)/python -m bench.grading_core
+	$(BIN)/python -m bench.virtuoso --triples 1000000
 
 bench-big: $(STAMP)
 	$(BIN)/python -m bench.ingest --triples 10000000
