@@ -10,7 +10,7 @@ import httpx
 import pyoxigraph as ox
 
 from store.dataset import DatasetSpec
-from store.errors import QueryError, QuerySyntaxError
+from store.errors import QuerySyntaxError
 from store.sparql_lexer import Token, matching_brace, prologue, term_iri, tokenize, where_group
 
 # Sent for an empty default graph or empty set of named graphs: no parameter at all would mean "everything".
@@ -32,7 +32,6 @@ VIRTUOSO_SYSTEM_GRAPHS = (
 class Dialect:
     """A standard SPARQL 1.1 server: texts, datasets, terms and errors pass unchanged."""
 
-    kind = "generic"
     gsp_graph_param = "graph"
     #: bind parameters with one VALUES block per variable instead of one row of several
     values_per_variable = False
@@ -70,7 +69,6 @@ class Dialect:
 class VirtuosoDialect(Dialect):
     """Virtuoso 7: its own Graph Store parameter, system graphs in the default graph, SQL-flavoured answers."""
 
-    kind = "virtuoso"
     gsp_graph_param = "graph-uri"
     # VALUES (?a ?b) { (x y) } beside an OPTIONAL stops Virtuoso 7.2's compiler ("no SPART_VARR_FIXED").
     values_per_variable = True
@@ -84,7 +82,7 @@ class VirtuosoDialect(Dialect):
 
     def query_text(self, text: str, dataset: DatasetSpec | None) -> str:
         tokens = tokenize(text)
-        refuse_extensions(tokens, text)
+        refuse_extensions(tokens)
         if dataset is not None:
             text = without_from(text, tokens)
             tokens = tokenize(text)
@@ -99,7 +97,7 @@ class VirtuosoDialect(Dialect):
 
     def update_text(self, text: str) -> str:
         tokens = tokenize(text)
-        refuse_extensions(tokens, text)
+        refuse_extensions(tokens)
         return insert_data_for_virtuoso(text, tokens)
 
     def json_value(self, value: dict) -> dict:
@@ -127,22 +125,22 @@ class VirtuosoDialect(Dialect):
         return None
 
 
-def refuse_extensions(tokens: list[Token], text: str) -> None:
+def refuse_extensions(tokens: list[Token]) -> None:
     """Refuse what Virtuoso accepts beyond SPARQL 1.1 and would let a caller past the platform's rules."""
     base, prefixes = prologue(tokens)
     for token in tokens:
         if token.is_keyword("DEFINE"):
             # Pragmas such as input:default-graph-uri widen the dataset; get:soft fetches documents.
-            raise QuerySyntaxError(f"'define' pragmas are not SPARQL 1.1 (offset {token.start})")
+            raise QuerySyntaxError("'define' pragmas are not SPARQL 1.1")
         if token.kind in ("iri", "pname"):
             iri = term_iri(token, base, prefixes) or token.text
             if iri.lstrip("<").lower().startswith(("bif:", "sql:")):
                 # bif:http_get calls any host; sql: runs stored procedures.
                 raise QuerySyntaxError(f"{token.text}: Virtuoso built-in and SQL functions (bif:, sql:) "
-                                       f"are not SPARQL 1.1 (offset {token.start})")
+                                       "are not SPARQL 1.1")
         if token.is_keyword("FROM") and token.depth:
             # A FROM inside a subquery reads graphs outside the request's dataset on Virtuoso.
-            raise QuerySyntaxError(f"FROM inside a group is not SPARQL 1.1 (offset {token.start})")
+            raise QuerySyntaxError("FROM inside a group (a subquery's own dataset) is not SPARQL 1.1")
 
 
 def without_from(text: str, tokens: list[Token]) -> str:
