@@ -17,10 +17,17 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ONTOSIDES_", env_file=".env", extra="ignore")
 
     store: str = Field("var/store", description="folder of the embedded store, ':memory:', or a SPARQL server URL")
+    remote_kind: Literal["oxigraph", "virtuoso", "generic"] = Field(
+        "oxigraph", description="the SPARQL server at a store URL: names its endpoints and how it departs from "
+                                "the standard (virtuoso: /sparql, /sparql-auth, /sparql-graph-crud-auth, digest auth)")
+    remote_hidden_graphs: str | None = Field(
+        None, description="comma-separated graphs kept out of the default and named graphs (virtuoso: its "
+                          "system graphs by default)")
     query_url: str | None = Field(None, description="remote SPARQL query endpoint, if not <store>/query")
     update_url: str | None = Field(None, description="remote SPARQL update endpoint, if not <store>/update")
     gsp_url: str | None = Field(None, description="remote Graph Store endpoint, if not <store>/store")
-    remote_user: str | None = Field(None, description="basic-auth user for the remote query endpoint")
+    remote_user: str | None = Field(None, description="user for the remote query endpoint (basic auth; digest "
+                                                      "for virtuoso)")
     remote_password: str | None = None
     remote_update_user: str | None = Field(None, description="basic-auth user for updates and the Graph Store, "
                                                              "if not the query user")
@@ -55,7 +62,9 @@ class Settings(BaseSettings):
 
     def open_store(self):
         """Open the configured store."""
-        return open_store(self.store, query_url=self.query_url, update_url=self.update_url,
+        hidden = None if self.remote_hidden_graphs is None else tuple(
+            g.strip() for g in self.remote_hidden_graphs.split(",") if g.strip())
+        return open_store(self.store, kind=self.remote_kind, hidden_graphs=hidden, query_url=self.query_url, update_url=self.update_url,
                           gsp_url=self.gsp_url, user=self.remote_user, password=self.remote_password,
                           update_user=self.remote_update_user, update_password=self.remote_update_password,
                           token=self.remote_token, timeout_s=self.query_timeout_s, base_iri=self.base_iri,

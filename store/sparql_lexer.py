@@ -120,3 +120,9 @@ def where_group(tokens: list[Token]) -> int | None:
         if t.text == "{" and t.depth == 0 and t.parens == 0:
             return j
     return None
+
+
+def query_form(tokens: list[Token]) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the form of a query (None when it names none)."""
+    form = next((t for t in tokens if t.depth == 0 and t.is_keyword("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")), None)
+    return None if form is None else form.text.upper()

@@ -27,12 +27,14 @@ def top_group_start(query: str) -> int:
     return tokens[index].start
 
 
-def values_block(bindings: Mapping[str, object]) -> str:
-    """A one-row VALUES block; terms are serialised by pyoxigraph, which escapes them."""
+def values_block(bindings: Mapping[str, object], per_variable: bool = False) -> str:
+    """A one-row VALUES block (or one block per variable); terms are serialised by pyoxigraph, which escapes them."""
     names = list(bindings)
     for name in names:
         if not _NAME.match(name):
             raise ValueError(f"invalid variable name: {name!r}")
+    if per_variable:
+        return " ".join(f"VALUES ?{n} {{ {bindings[n]} }}" for n in names)
     head = " ".join(f"?{n}" for n in names)
     row = " ".join(str(bindings[n]) for n in names)
     return f"VALUES ({head}) {{ ({row}) }}"
@@ -45,12 +47,12 @@ def values_list(var: str, terms: Iterable[object]) -> str:
     return f"VALUES ?{var} {{ {' '.join(str(t) for t in terms)} }}"
 
 
-def inject_values(query: str, bindings: Mapping[str, object] | None) -> str:
-    """Bind variables by a VALUES block placed first in the WHERE group."""
+def inject_values(query: str, bindings: Mapping[str, object] | None, per_variable: bool = False) -> str:
+    """Bind variables by a VALUES block placed first in the WHERE group (one per variable if asked)."""
     if not bindings:
         return query
     at = top_group_start(query)
-    return f"{query[:at + 1]} {values_block(bindings)} {query[at + 1:]}"
+    return f"{query[:at + 1]} {values_block(bindings, per_variable)} {query[at + 1:]}"
 
 
 def inject_values_list(query: str, var: str, terms: Iterable[object]) -> str:

@@ -1,16 +1,14 @@
-"""Shared fixtures: stores, a platform with demo data, a live API server, a live Oxigraph server."""
+"""Shared fixtures: stores, a platform with demo data, a live API server, live Oxigraph and Virtuoso servers."""
 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -23,17 +21,12 @@ from services.platform import Platform
 from services.settings import Settings
 from store.embedded import OxigraphStore
 from tests.studio_samples import AUTHOR, BASE, TOKENS, UFR
+from tests.net import free_port, wait_until_up
+from tests.virtuoso_server import VirtuosoServer
 
 ADMIN_TOKEN = "test-admin-token"
 USER_TOKEN = "test-user-token"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_settings(**kw) -> Settings:
@@ -102,23 +95,28 @@ def oxigraph_server(tmp_path_factory):
     proc = subprocess.Popen([exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
                              "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"oxigraph serve did not start: {proc.stderr.read().decode()[-500:]}")
-        time.sleep(0.1)
+    if not wait_until_up(f"{url}/query", {"query": "ASK {}"}, proc, 30):
+        proc.kill()
+        raise RuntimeError(f"oxigraph serve did not start: {proc.stderr.read().decode()[-500:]}")
     yield url
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server():
+    """A real Virtuoso 7 on free loopback ports with a throw-away database, stopped after the tests."""
+    with VirtuosoServer() as server:
+        yield server
+
+
+def virtuoso_settings(server: VirtuosoServer, **kw) -> Settings:
+    """Test settings pointing the platform at a Virtuoso, as an operator would (ONTOSIDES_REMOTE_*)."""
+    return make_settings(store=server.url, remote_kind="virtuoso", remote_update_user=server.user,
+                         remote_update_password=server.password, **kw)
 
 
 @pytest.fixture(scope="module")

@@ -79,3 +79,17 @@ def test_no_deadline_check_where_the_grammar_forbids_it():
 def test_values_go_in_the_where_group_not_the_template():
     text = inject_values("CONSTRUCT { ?s ?p ?o } { ?s ?p ?o }", {"s": ox.NamedNode(f"{EX}s")})
     assert text.startswith("CONSTRUCT { ?s ?p ?o } { VALUES")
+
+
+def test_virtuoso_gets_insert_data_in_parts_and_blank_nodes_as_a_template():
+    from store.dialects import insert_data_for_virtuoso
+    from store.sparql_lexer import tokenize
+
+    triples = " ".join(f'<urn:s{i}> <urn:p> "a . b {{ }}" .' for i in range(5))
+    text = f"PREFIX e: <urn:e#> INSERT DATA {{ GRAPH e:g {{ {triples} }} GRAPH <urn:h> {{ <urn:x> <urn:p> 1.5 }} }}"
+    split = insert_data_for_virtuoso(text, tokenize(text), per_operation=2)
+    assert split.count("INSERT DATA") == 3 and split.count("GRAPH e:g") == 3
+    assert split.count('"a . b { }"') == 5 and split.endswith("GRAPH <urn:h> { <urn:x> <urn:p> 1.5 } }")
+    blank = 'INSERT DATA { GRAPH <urn:g> { <urn:s> <urn:p> _:b . _:b <urn:q> [ <urn:r> 1 ] } } ; DROP GRAPH <urn:x>'
+    assert insert_data_for_virtuoso(blank, tokenize(blank)) == (
+        "INSERT  { GRAPH <urn:g> { <urn:s> <urn:p> _:b . _:b <urn:q> [ <urn:r> 1 ] } } WHERE {} ; DROP GRAPH <urn:x>")

@@ -1,4 +1,4 @@
-"""One contract, every adapter: in-memory, on-disk and a real remote `oxigraph serve`."""
+"""One contract, every adapter: in-memory, on-disk, a real remote `oxigraph serve` and a real Virtuoso 7."""
 
 from __future__ import annotations
 
@@ -154,6 +154,50 @@ class StoreContract:
         assert len(store.select(sneaky, dataset=dataset_for(sneaky, None, frozenset({graph.value})))) == 0
         assert [r["id"].value for r in store.select(sneaky, dataset=dataset_for(sneaky, None, None))] == ["u-14"]
 
+    def test_a_graph_outside_the_dataset_matches_nothing_however_it_is_named(self, store, validator, graph):
+        from store.dataset import DatasetSpec
+
+        writer = GraphWriter(store, validator)
+        other = f"{graph.value}-other"
+        writer.replace_graph(graph.value, person_graph(15))
+        writer.replace_graph(other, person_graph(16))
+        mine = DatasetSpec((graph.value,), (graph.value,))
+        count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+        assert store.select(count, {"g": ox.NamedNode(other)}, dataset=mine).rows[0]["n"].value == "0"
+        assert store.select(count, {"g": graph}, dataset=mine).rows[0]["n"].value == "4"
+        assert store.ask("ASK { GRAPH ?g { ?s ?p ?o } }", {"g": ox.NamedNode(other)}, dataset=mine) is False
+        assert store.ask(f"ASK {{ GRAPH <{other}> {{ ?s ?p ?o }} FILTER(?o != 0) }}", dataset=mine) is False
+        constant = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{other}> {{ ?s ?p ?o }} }}"
+        assert store.select(constant, dataset=mine).rows[0]["n"].value == "0"
+        assert store.ask(f"ASK {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}", dataset=mine) is True
+
+    def test_terms_come_back_as_they_were_written(self, store, graph):
+        terms = [ox.Literal("médecine", language="fr-FR"), ox.Literal(5), ox.Literal(-12), ox.Literal(True),
+                 ox.Literal(False), ox.Literal("1.5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")),
+                 ox.Literal("2024-06-01", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")),
+                 ox.Literal('a "quoted"\nline'), ox.NamedNode(f"{EX}o")]
+        objects = " , ".join(str(t) for t in terms)
+        store.update(f"INSERT DATA {{ GRAPH {graph} {{ <{EX}s> <{EX}p> {objects} ; <{EX}q> _:b . "
+                     f'_:b <{EX}r> "inside a blank node" }} }}')
+        rows = store.select(f"SELECT ?o WHERE {{ GRAPH ?g {{ <{EX}s> <{EX}p> ?o }} }}", {"g": graph})
+        assert {r["o"] for r in rows} == set(terms)
+        assert {t.object for t in store.graph_triples(graph) if t.predicate.value == f"{EX}p"} == set(terms)
+        nested = store.select(f"SELECT ?b ?v WHERE {{ GRAPH ?g {{ <{EX}s> <{EX}q> ?b . ?b <{EX}r> ?v }} }}",
+                              {"g": graph})
+        assert len(nested) == 1 and isinstance(nested.rows[0]["b"], ox.BlankNode)
+        assert nested.rows[0]["v"] == ox.Literal("inside a blank node")
+        triples = store.construct(f"CONSTRUCT {{ ?b <{EX}r> ?v }} WHERE {{ GRAPH ?g {{ ?b <{EX}r> ?v }} }}",
+                                  {"g": graph})
+        assert [t.object for t in triples] == [ox.Literal("inside a blank node")]
+        assert isinstance(triples[0].subject, ox.BlankNode)
+
+    def test_empty_results_keep_their_shape(self, store, graph):
+        empty = store.select(f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s <{EX}nothing> ?o }} }}", {"g": graph})
+        assert isinstance(empty, Rows) and len(empty) == 0 and empty.variables == ["s", "o"]
+        assert store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", {"g": graph}) == []
+        assert store.ask(f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} }}", {"g": graph}) is False
+        assert store.graph_triples(graph) == [] and store.count(graph) == 0
+
     def test_federation_is_refused(self, store):
         from store.errors import FederationRefused
 
@@ -185,6 +229,15 @@ class TestRemoteStore(StoreContract):
         store.close()
 
 
+class TestVirtuosoStore(StoreContract):
+    @pytest.fixture
+    def store(self, virtuoso_server):
+        store = RemoteSparqlStore(RemoteEndpoints.virtuoso(virtuoso_server.url, virtuoso_server.user,
+                                                           virtuoso_server.password))
+        yield store
+        store.close()
+
+
 def test_graph_result_type_for_describe():
     store = OxigraphStore()
     assert isinstance(store.execute("DESCRIBE <http://example.org/x>"), GraphResult)
@@ -205,14 +258,19 @@ def test_remote_credentials_are_configured_separately():
     store.close()
 
 
-def test_the_list_library_runs_on_a_remote_store(oxigraph_server):
+@pytest.mark.parametrize("server", ["oxigraph", "virtuoso"])
+def test_the_list_library_runs_on_a_remote_store(server, request):
     from services.lists.library import ListLibrary
     from services.lists.repository import OFFICIEL
     from services.lists.seed import ensure_library
     from services.platform import Platform
-    from tests.conftest import make_settings
+    from tests.conftest import make_settings, virtuoso_settings
 
-    platform = Platform.build(make_settings(store=oxigraph_server))
+    if server == "virtuoso":
+        settings = virtuoso_settings(request.getfixturevalue("virtuoso_server"))
+    else:
+        settings = make_settings(store=request.getfixturevalue("oxigraph_server"))
+    platform = Platform.build(settings)
     platform.ensure_ontology()
     ensure_library(platform)
     library = ListLibrary(platform)

@@ -195,7 +195,8 @@ class Studio:
         current = self._visible(item_id, old, caller)
         self._check_shape_of_input(item)
         usage = self._rows("item_usage", item=self.item_iri(item_id))
-        if any(row["published"].value == "true" for row in usage):
+        # A boolean computed by a query comes back as 1/0 from Virtuoso 7, as true/false elsewhere.
+        if any(row["published"].value in ("true", "1") for row in usage):
             # Published grades refer to this version: the change becomes a new item that revises it.
             return self.create(item.model_copy(update={"owner": item.owner or current["owner"]}), caller,
                                revision_of=self.item_iri(item_id))
