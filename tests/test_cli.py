@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from services.synthetic import Scale
+
 EXE = str(Path(sys.executable).parent / "ontosides")
 SHAPES = Path(__file__).parent / "shapes"
 
@@ -66,7 +68,9 @@ def test_query_from_a_file_and_bad_sparql(demo_store, tmp_path):
     good = tmp_path / "count.rq"
     good.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/ontosides#Grade> }")
     done = run("query", str(good), "--store", demo_store, "--format", "csv")
-    assert done.stdout.splitlines() == ["n", "80"]
+    demo = Scale.demo()  # a faculty's first exam has two épreuves: one grade per student and épreuve
+    grades = demo.universities * demo.faculties_per_university * demo.students_per_faculty * (demo.exams_per_faculty + 1)
+    assert done.stdout.splitlines() == ["n", str(grades)]
     bad = tmp_path / "bad.rq"
     bad.write_text("SELECT ?x WHERE {")
     failed = run("query", str(bad), "--store", demo_store)

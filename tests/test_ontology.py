@@ -11,12 +11,21 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from store.paths import ONTOLOGY_DIR
 from store.terms import OS
 
-ONTOLOGY = ONTOLOGY_DIR / "ontosides.ttl"
+# The core ontology and the modules' own files (ontology/<module>.ttl) form one ontology.
+ONTOLOGY_FILES = sorted(ONTOLOGY_DIR.glob("*.ttl"))
+
+
+def whole_ontology() -> Graph:
+    """Every ontology file in one graph."""
+    graph = Graph()
+    for path in ONTOLOGY_FILES:
+        graph.parse(path, format="turtle")
+    return graph
 
 
 @pytest.fixture(scope="module")
 def graph() -> Graph:
-    return Graph().parse(ONTOLOGY, format="turtle")
+    return whole_ontology()
 
 
 def own_terms(graph: Graph, kind) -> list[URIRef]:
@@ -57,7 +66,7 @@ def test_owlready2_loads_the_ontology_and_finds_it_consistent(tmp_path):
         pytest.fail("Java is needed by owlready2's HermiT reasoner: `make test` installs default-jre-headless")
     # owlready2 reads RDF/XML or N-Triples: convert, then load in a World of its own.
     nt = tmp_path / "ontosides.nt"
-    Graph().parse(ONTOLOGY, format="turtle").serialize(nt, format="nt", encoding="utf-8")
+    whole_ontology().serialize(nt, format="nt", encoding="utf-8")
     world = owlready2.World()
     onto = world.get_ontology(nt.as_uri()).load()
     classes = {c.name for c in onto.classes()}

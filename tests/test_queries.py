@@ -22,6 +22,7 @@ ARGUMENTS = {
     "entry_descendants": {"entry": "https://data.ontosides.fr/list/referentiel/IC-001"},
     "entry_ancestors": {"entry": "https://data.ontosides.fr/list/referentiel/IC-001"},
     "item_usage": {"item": "https://data.ontosides.fr/item/u0f0q0"},
+    "item_versions": {"item": "https://data.ontosides.fr/item/u0f0q0"},
     "legacy_describe": {"root": "http://www.side-sante.fr/sides#q101", "namespace": "http://www.side-sante.fr/sides#"},
     "legacy_items": {"titlePredicate": "http://www.side-sante.fr/sides#has_for_title",
                      "emailPredicate": "http://www.side-sante.fr/sides#has_for_author_email",
@@ -35,7 +36,7 @@ ARGUMENTS = {
 }
 # The demo data holds no list edits, list administrators, exam managers, media or legacy extract, and
 # item u0f0q0 may not be in an épreuve: tests/test_lists_api.py and tests/test_studio*.py run these on real data.
-MAY_BE_EMPTY = {"person_by_email", "list_admin_levels", "list_history", "item_usage", "legacy_describe",
+MAY_BE_EMPTY = {"person_by_email", "list_admin_levels", "list_history", "item_usage", "item_versions", "legacy_describe",
                 "legacy_items", "managed_emails", "managed_organisations", "media_type"}
 LIBRARY = QueryLibrary()
 

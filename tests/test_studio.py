@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
@@ -106,7 +107,8 @@ def test_an_item_of_a_published_exam_is_never_changed_in_place(studio):
             os:hasEpreuve <{BASE}exam/pub/e1> .
         <{BASE}exam/pub/e1> a os:Epreuve ; dcterms:title "E1" ; os:startTime "2026-06-01T09:00:00"^^xsd:dateTime ;
             os:durationMinutes 60 ; os:hasSlot <{BASE}exam/pub/e1/slot/1> .
-        <{BASE}exam/pub/e1/slot/1> a os:ItemSlot ; os:element <{created['iri']}> ; os:position 1 .
+        <{BASE}exam/pub/e1/slot/1> a os:ItemSlot ; os:element <{created["iri"]}> ; os:itemOf <{created["iri"]}> ;
+            os:position 1 .
         <{BASE}exam/pub/e1/publication> a os:Publication ; os:epreuve <{BASE}exam/pub/e1> .""", format="turtle")
     platform.writer.replace_graph(f"{BASE}graph/exam/pub", exam)
     changed = studio.put(f"/items/{created['id']}", json={**samples(studio)["QI-QRU"], "title": "Corrigé"},
@@ -140,3 +142,23 @@ def test_media_is_kept_once_by_hash(studio):
 def test_resource_fields_need_absolute_iris(studio):
     response = studio.post("/items", json={**samples(studio)["QI-QRU"], "tags": ["IC-001"]}, headers=AUTHOR)
     assert response.status_code == 422 and "tags: 'IC-001'" in response.json()["detail"]
+
+
+def test_publishing_freezes_a_version_reused_until_the_item_changes(studio):
+    created = studio.post("/items", json=samples(studio)["QI-QRM"], headers=AUTHOR).json()
+    service = studio.app.state.studio
+    first = service.publish(created["id"])
+    assert first.endswith(f"/item/{created['id']}/v/1")
+    assert service.publish(created["id"]) == first, "an unchanged item is published once"
+    studio.put(f"/items/{created['id']}", json={**samples(studio)["QI-QRM"], "title": "Revue"}, headers=AUTHOR)
+    second = service.publish(created["id"])
+    assert second.endswith("/v/2")
+    store = studio.app.state.platform.store
+    titles = {row["t"].value for row in store.select(
+        "SELECT ?t WHERE { ?v <http://purl.org/dc/terms/title> ?t }", {"v": ox.NamedNode(first)})}
+    assert titles == {samples(studio)["QI-QRM"]["title"]}, "the first version never changes"
+    options = store.select("SELECT ?o WHERE { ?v <https://w3id.org/ontosides#hasOption> ?o }",
+                           {"v": ox.NamedNode(second)}).rows
+    assert options and all(row["o"].value.startswith(second + "/") for row in options)
+    found = studio.get("/items", params={"text": "Revue"}, headers=AUTHOR).json()
+    assert [i["id"] for i in found] == [created["id"]], "published versions are not items of their own"

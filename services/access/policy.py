@@ -142,6 +142,8 @@ class Policy:
         graphs |= {r["g"].value for r in self.directory.rows_for("organisation_item_graphs", "organisation", managed)}
         offices = self.organisations(principal, SCHOOL_OFFICE | HEADS)
         graphs |= {r["g"].value for r in self.directory.rows_for("organisation_people_graphs", "organisation", offices)}
+        planners = self.organisations(principal, SCHOOL_OFFICE | HEADS | frozenset({GESTIONNAIRE}))
+        graphs |= {r["g"].value for r in self.directory.rows_for("organisation_exam_graphs", "organisation", planners)}
         if principal.holds(frozenset({LIST_ADMIN})):
             prefix = self.platform.iri("graph", "list-history", "")
             graphs |= {g.value for g in self.platform.store.named_graphs() if g.value.startswith(prefix)}

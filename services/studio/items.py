@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, XSD
 
+from services.exams.naming import ExamNames
 from services.lists.library import ListLibrary
 from services.lists.repository import OFFICIEL, ListError
 from services.platform import Platform
@@ -19,7 +21,7 @@ from services.studio.rdf import item_graph, read_item
 from services.studio.search import open_item_index
 from services.studio.suggest import Suggester, Suggestion, TaggedItem
 from store.errors import ValidationFailed
-from store.terms import to_rdflib_graph, triple_graph
+from store.terms import OS, to_rdflib_graph, triple_graph
 from store.writes import GraphChange
 
 TAG_LISTS = {"tags": "referentiel", "specialties": "specialites", "transversal": "familles-connaissance"}
@@ -217,6 +219,33 @@ class Studio:
         self.commit([GraphChange(f"{self.graph_iri(item_id)}/rev/{number}", snapshot, replace=True), change],
                     [Prepared(item_id, iri, change)])
         return self._visible(item_id, data, caller)
+
+    def publish(self, item_id: str) -> str:
+        """The published version of an item as it is now: a frozen copy an épreuve links, so later edits never
+        change a planned épreuve; reused while the item is unchanged."""
+        current = self._graph(item_id)
+        iri = self.item_iri(item_id)
+        digest = hashlib.sha256("".join(sorted(
+            f"{_moved(s, iri, '#')} {p} {_moved(o, iri, '#')}\n" for s, p, o in current
+            if p != PROV.wasRevisionOf)).encode()).hexdigest()
+        versions = self._rows("item_versions", item=iri)
+        for row in versions:
+            if "digest" in row and row["digest"].value == digest:
+                return row["version"].value
+        number = (int(versions[0]["number"].value) + 1) if versions else 1
+        names = ExamNames(self.base)
+        version = names.version(item_id, number)
+        frozen = triple_graph()
+        for s, p, o in current:
+            if p != PROV.wasRevisionOf:
+                frozen.add((_moved(s, iri, version), p, _moved(o, iri, version)))
+        node = URIRef(version)
+        frozen.add((node, PROV.specializationOf, URIRef(iri)))
+        frozen.add((node, OS.version, Literal(number)))
+        frozen.add((node, OS.contentDigest, Literal(digest)))
+        frozen.add((node, PROV.generatedAtTime, Literal(_now(), datatype=XSD.dateTime)))
+        self.platform.writer.apply([GraphChange(names.version_graph(item_id, number), frozen, replace=True)])
+        return version
 
     def revisions(self, item_id: str, caller: Caller) -> list[dict]:
         """Earlier versions of an item, newest first."""

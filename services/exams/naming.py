@@ -1,0 +1,114 @@
+"""The IRIs and graphs of exams, épreuves, copies, grades and statistics, derived from stable keys.
+
+An answer's IRI derives from (épreuve, candidate, question), so a save sent twice lands on the same resource;
+one graph per copy keeps each candidate's data a graph operation (erasure, re-grading, a student's dataset).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_EPREUVE = re.compile(r"/exam/(?P<exam>[^/]+)/epreuve/(?P<number>\d+)$")
+
+
+@dataclass(frozen=True)
+class ExamNames:
+    """Names under one base IRI."""
+
+    base: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "base", self.base.rstrip("/") + "/")
+
+    # --- planning ---------------------------------------------------------------------
+    def exam(self, exam: str) -> str:
+        """An exam."""
+        return f"{self.base}exam/{exam}"
+
+    def exam_graph(self, exam: str) -> str:
+        """The graph of an exam, its épreuves, slots and registrations."""
+        return f"{self.base}graph/exam/{exam}"
+
+    def epreuve(self, exam: str, number: int) -> str:
+        """Épreuve `number` of an exam."""
+        return f"{self.exam(exam)}/epreuve/{number}"
+
+    @staticmethod
+    def epreuve_key(exam: str, number: int) -> str:
+        """The key of an épreuve in graph and resource names."""
+        return f"{exam}-{number}"
+
+    def parse_epreuve(self, iri: str) -> tuple[str, int]:
+        """(exam key, number) of an épreuve IRI; ValueError when it is not one."""
+        m = _EPREUVE.search(iri)
+        if not m or not iri.startswith(self.base):
+            raise ValueError(f"not an épreuve of this platform: {iri}")
+        return m["exam"], int(m["number"])
+
+    def slot(self, exam: str, number: int, position: int) -> str:
+        """A slot (a linked item) of an épreuve."""
+        return f"{self.epreuve(exam, number)}/slot/{position}"
+
+    def candidates_graph(self, exam: str, number: int) -> str:
+        """The frozen candidate list of an épreuve."""
+        return f"{self.base}graph/candidates/{self.epreuve_key(exam, number)}"
+
+    def version(self, item_id: str, version: int) -> str:
+        """A published (frozen) version of an item."""
+        return f"{self.base}item/{item_id}/v/{version}"
+
+    def version_graph(self, item_id: str, version: int) -> str:
+        """The graph of a published version of an item."""
+        return f"{self.base}graph/item/{item_id}/v/{version}"
+
+    # --- taking -------------------------------------------------------------------------
+    def copy_graph(self, exam: str, number: int, person: str) -> str:
+        """One candidate's copy: the session and every answer."""
+        return f"{self.base}graph/copy/{self.epreuve_key(exam, number)}/{person}"
+
+    def session(self, exam: str, number: int, person: str) -> str:
+        """A candidate's session of an épreuve."""
+        return f"{self.base}session/{self.epreuve_key(exam, number)}/{person}"
+
+    def answer(self, exam: str, number: int, person: str, question: str) -> str:
+        """A candidate's answer to a question (key: slot position, then the question's position in the item)."""
+        return f"{self.base}answer/{self.epreuve_key(exam, number)}/{person}/{question}"
+
+    def supervision_graph(self, exam: str, number: int) -> str:
+        """Attendance, devices, rooms and supervisors' incidents of an épreuve."""
+        return f"{self.base}graph/supervision/{self.epreuve_key(exam, number)}"
+
+    # --- grading --------------------------------------------------------------------------
+    def grade(self, exam: str, number: int, person: str) -> str:
+        """A candidate's grade of an épreuve."""
+        return f"{self.base}grade/{self.epreuve_key(exam, number)}/{person}"
+
+    def grades_graph(self, exam: str, number: int, person: str) -> str:
+        """The graph of a candidate's grade and question scores."""
+        return f"{self.base}graph/grades/{self.epreuve_key(exam, number)}/{person}"
+
+    def bareme_graph(self, exam: str, number: int) -> str:
+        """The barème of an épreuve and its history."""
+        return f"{self.base}graph/bareme/{self.epreuve_key(exam, number)}"
+
+    def corrections_graph(self, exam: str, number: int) -> str:
+        """QROC decisions and QROL grades of an épreuve."""
+        return f"{self.base}graph/corrections/{self.epreuve_key(exam, number)}"
+
+    def publication_graph(self, exam: str, number: int) -> str:
+        """Official publications (and revocations) of an épreuve's grades."""
+        return f"{self.base}graph/publication/{self.epreuve_key(exam, number)}"
+
+    def stats_graph(self, exam: str, number: int) -> str:
+        """Statistics of an épreuve's questions."""
+        return f"{self.base}graph/stats/{self.epreuve_key(exam, number)}"
+
+    def referentiel_stats_graph(self) -> str:
+        """Success per référentiel entry, over every graded answer."""
+        return f"{self.base}graph/stats/referentiel"
+
+
+def question_key(position: int, step: int | None = None) -> str:
+    """The key of a question inside an épreuve: its slot's position, and its step in a dossier."""
+    return str(position) if step is None else f"{position}.{step}"
