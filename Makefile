@@ -6,7 +6,7 @@ STORE ?= var/store
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: setup run test java bench bench-big demo clean
+.PHONY: setup run test fuzz java bench bench-big demo clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,11 @@ run: $(STAMP)
 
 test: $(STAMP) java
 	$(BIN)/pytest -q
+
+# The fuzzing test with a larger budget (examples per operation and caller; `make test` runs 10).
+FUZZ_EXAMPLES ?= 100
+fuzz: $(STAMP)
+	ONTOSIDES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_fuzz.py tests/test_fuzz_regressions.py
 
 # owlready2's HermiT reasoner (the ontology consistency test) runs on Java.
 java:
