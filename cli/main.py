@@ -299,13 +299,16 @@ def import_list_csv(path: Annotated[Path, typer.Argument(help="CSV: notation, la
                     list_key: Annotated[str, typer.Option("--list", help="the list's key")],
                     level: LevelOpt = "https://w3id.org/ontosides#Officiel", store: StoreOpt = None):
     """Add or update a level's own entries of a list from a spreadsheet, all or nothing."""
-    from importers.list_csv import parse_csv
+    from importers.list_csv import CsvError, parse_csv
     from services.lists.library import ListLibrary
 
     if not path.is_file():
         fail(f"{path}: no such file")
     with platform_for(store) as platform:
-        rows = parse_csv(path.read_text(encoding="utf-8-sig"))
+        try:
+            rows = parse_csv(path.read_bytes())
+        except CsvError as exc:
+            fail(f"{path}: {exc}")
         result = ListLibrary(platform).import_rows(list_key, level, rows, ADMIN_AGENT)
         out.print(f"{len(result['added'])} entries added, {len(result['updated'])} updated")
 

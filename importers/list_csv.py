@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 
 REQUIRED = {"notation"}
 
@@ -12,21 +13,43 @@ class CsvError(ValueError):
     """The CSV cannot be imported; the message names each bad line."""
 
 
-def parse_csv(text: str) -> list[dict]:
+def decode(data: bytes) -> str:
+    """UTF-8 text (a BOM is dropped); CsvError names the line and column of the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise CsvError(f"line {line}, column {column}: byte 0x{data[exc.start]:02x} is not UTF-8; save the "
+                       "spreadsheet as CSV UTF-8") from None
+
+
+def parse_csv(text: str | bytes) -> list[dict]:
     """Rows of a list CSV (comma or semicolon separated, as spreadsheets write them), checked line by line."""
+    if isinstance(text, bytes):
+        text = decode(text)
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
         dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect, strict=True)
+    try:
+        return _rows(reader)
+    except csv.Error as exc:
+        # the reader counts a line once it has read it whole: the faulty one is the next
+        raise CsvError(f"line {reader.line_num + 1}: {exc}") from None
+
+
+def _rows(reader: csv.DictReader) -> list[dict]:
     header = {h.strip().lower() for h in (reader.fieldnames or [])}
     if not REQUIRED <= header or not header & {"label_fr", "label_en"}:
         raise CsvError(f"line 1: the header needs notation and label_fr or label_en (got {sorted(header)})")
     rows, errors = [], []
-    for line, raw in enumerate(reader, start=2):
-        row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+    for raw in reader:
+        line = reader.line_num
+        row = {k.strip().lower(): (v or "").strip() if isinstance(v, str) else "" for k, v in raw.items() if k}
         if not any(row.values()):
             continue
         if not row.get("notation"):
@@ -38,6 +61,8 @@ def parse_csv(text: str) -> list[dict]:
             try:
                 row["order"] = int(order) if order.lstrip("-").isdigit() else float(order.replace(",", "."))
             except ValueError:
+                row["order"] = math.nan
+            if not math.isfinite(row["order"]):
                 errors.append(f"line {line}: order {order!r} is not a number")
         else:
             row["order"] = None

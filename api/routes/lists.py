@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from api.openapi import raw_body
 from api.security import CurrentPrincipal, Principal
 from importers.list_csv import CsvError, parse_csv
 from services.lists.access import administers
@@ -179,14 +180,14 @@ async def revert(key: str, library: LibraryDep, principal: CurrentPrincipal, lev
     return result if isinstance(result, JSONResponse) else Response(status_code=204)
 
 
-@router.post("/{key}/import-csv", summary="Add or update a level's own entries from a CSV spreadsheet")
+@router.post("/{key}/import-csv", summary="Add or update a level's own entries from a CSV spreadsheet",
+             openapi_extra=raw_body("CSV: notation, label_fr, label_en, parent, order", "text/csv"))
 async def import_csv(key: str, request: Request, library: LibraryDep, principal: CurrentPrincipal,
                      level: LevelParam):
     """CSV columns: notation, label_fr, label_en, parent (a notation), order. All or nothing."""
     require_list_admin(library, principal, level)
-    text = (await request.body()).decode("utf-8-sig", errors="replace")
     try:
-        rows = parse_csv(text)
+        rows = parse_csv(await request.body())
     except CsvError as exc:
         return failure(exc)
     return await call(library.import_rows, key, level, rows, principal.id)
