@@ -337,7 +337,7 @@ def _print_import_rows(rows: list[dict]) -> None:
 
 
 def _studio_import(fmt: str, paths: list[Path], author: str | None, save: bool, store: str | None) -> None:
-    from importers.converted import LOST, Converted, Note, NotAnItem, SourceError
+    from importers.converted import NotAnItem, SourceError
     from services.lists.library import ListLibrary
     from services.studio.exchange import convert, convert_package_folder, import_converted
     from services.studio.items import Caller, Studio
@@ -352,7 +352,7 @@ def _studio_import(fmt: str, paths: list[Path], author: str | None, save: bool, 
         fail(f"no such file: {', '.join(missing)}")
     with platform_for(store) as platform:
         studio = Studio(platform, ListLibrary(platform))
-        rows = []
+        rows, refused = [], []
         for path in files:
             try:
                 if path.is_dir():
@@ -360,12 +360,22 @@ def _studio_import(fmt: str, paths: list[Path], author: str | None, save: bool, 
                 else:
                     converted = convert(fmt, path.read_bytes(), path.name, path.parent, studio)
             except NotAnItem as exc:
-                err.print(f"skipped: {exc}", highlight=False)
+                if path in paths:
+                    refused.append(str(exc))
+                else:  # met in a folder: tests, manifests and passages sit beside the items
+                    err.print(f"skipped: {exc}", highlight=False)
                 continue
             except SourceError as exc:
-                converted = [Converted(path.name, None, [Note(LOST, "unreadable", str(exc))])]
+                # a file that cannot be read at all is refused whole; the others are still imported
+                refused.append(str(exc))
+                continue
             rows += import_converted(studio, converted, Caller(author), save)
-        _print_import_rows(rows)
+        if rows:
+            _print_import_rows(rows)
+        for message in refused[:-1]:
+            err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        if refused:
+            fail(refused[-1])
 
 
 @import_app.command("qti")

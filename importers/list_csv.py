@@ -6,6 +6,8 @@ import csv
 import io
 import math
 
+from importers.text import NotUtf8, decode_utf8
+
 REQUIRED = {"notation"}
 
 
@@ -13,21 +15,13 @@ class CsvError(ValueError):
     """The CSV cannot be imported; the message names each bad line."""
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 text (a BOM is dropped); CsvError names the line and column of the first byte that is not UTF-8."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise CsvError(f"line {line}, column {column}: byte 0x{data[exc.start]:02x} is not UTF-8; save the "
-                       "spreadsheet as CSV UTF-8") from None
-
-
 def parse_csv(text: str | bytes) -> list[dict]:
     """Rows of a list CSV (comma or semicolon separated, as spreadsheets write them), checked line by line."""
     if isinstance(text, bytes):
-        text = decode(text)
+        try:
+            text = decode_utf8(text)
+        except NotUtf8 as exc:
+            raise CsvError(f"{exc}; save the spreadsheet as CSV UTF-8") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
