@@ -33,7 +33,14 @@ def parse_qti(xml: bytes | str, source: str, resolve_media=None, read_file=None)
     if root.tag != "assessmentItem":
         raise NotAnItem(f"{source}: not a QTI assessment item (root element {root.tag})")
     converted = Converted(source, None)
-    reader = ContentReader(converted, resolve_media or _no_store, read_file)
+    try:
+        return _read_item(root, converted, ContentReader(converted, resolve_media or _no_store, read_file))
+    except SourceError as exc:  # a field of the item that cannot be read: named, with the file
+        raise SourceError(f"{source}: {exc}") from exc
+
+
+def _read_item(root: ET.Element, converted: Converted, reader: ContentReader) -> Converted:
+    """The item of a parsed document, its questions and what was lost on the way."""
     reader.assigned = _assigned(root)
     _item_notes(root, converted)
     body = root.find("itemBody")

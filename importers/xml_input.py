@@ -19,6 +19,8 @@ def read_xml(data: bytes | str) -> ET.Element:
         return fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except ET.ParseError as exc:
         raise XmlRefused(f"not well-formed XML: {exc}") from None
+    except LookupError as exc:  # the XML declaration names an encoding Python does not know
+        raise XmlRefused(f"line 1: the XML declaration names an {exc}") from None
     except DefusedXmlException as exc:
         entity = getattr(exc, "name", None) or getattr(exc, "sysid", None) or ""
         raise XmlRefused(f"declares the XML entity {entity!r}: entity declarations are refused (they can expand "

@@ -54,6 +54,8 @@ def screen_xml(source: IO[bytes], name: str) -> None:
         raise ImportFailed(f"{name}: {entity_refusal(exc)}") from None
     except ParseError as exc:
         raise ImportFailed(f"{name}: not well-formed XML: {exc}") from None
+    except LookupError as exc:  # the XML declaration names an encoding Python does not know
+        raise ImportFailed(f"{name}: line 1: the XML declaration names an {exc}") from None
 
 
 def entity_refusal(exc: DefusedXmlException) -> str:

@@ -86,3 +86,27 @@ def test_a_csv_the_reader_chokes_on_names_the_line(client, body, line):
     answer = client.post("/lists/specialites/import-csv", params={"level": OFFICIEL}, headers=ADMIN, content=body)
     assert answer.status_code == 422
     assert answer.json()["detail"].startswith(line)
+
+
+@pytest.mark.parametrize("path,params,headers,content_type", [
+    ("/items/import", {"format": "qti"}, AUTHOR, "application/xml"),
+    ("/items/import", {"format": "moodle"}, AUTHOR, "application/xml"),
+    ("/graphs", {"graph": f"{BASE}graph/encoding"}, ADMIN, "application/rdf+xml"),
+])
+def test_an_xml_declaration_naming_an_unknown_encoding_is_refused(client, path, params, headers, content_type):
+    # was 500: LookupError from the XML parser (found by tests/test_fuzz_importers.py)
+    body = b'<?xml version="1.0" encoding="TF-8"?>\n<quiz/>'
+    answer = client.request("PUT" if path == "/graphs" else "POST", path, params=params, content=body,
+                            headers={**headers, "Content-Type": content_type})
+    assert 400 <= answer.status_code < 500
+    assert "unknown encoding: TF-8" in answer.json()["detail"]
+
+
+def test_a_qti_field_that_is_not_a_number_is_named_with_the_file(client):
+    # was 500: float() on the attribute
+    body = (b'<assessmentItem identifier="n" title="n"><itemBody><choiceInteraction responseIdentifier="R" '
+            b'maxChoices=":"><simpleChoice identifier="A">a</simpleChoice></choiceInteraction></itemBody>'
+            b'</assessmentItem>')
+    answer = client.post("/items/import", params={"format": "qti"}, headers=AUTHOR, content=body)
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == "upload: the choiceInteraction's maxChoices: ':' is not a number"
