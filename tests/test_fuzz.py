@@ -2,7 +2,8 @@
 
 Each operation gets valid and invalid inputs (positive and negative generation) and valid inputs anchored on
 resources that exist (a real item, list, level, legacy item, stored file), so the fuzzing gets past the 404s.
-Checks: no 5xx ever; a 2xx body matches the schema the operation declares. Budget: ONTOSIDES_FUZZ_EXAMPLES
+Checks: no 5xx ever; an answer whose status the schema documents matches its schema (the 2xx forms; a 422 is
+FastAPI's list of input errors or the platform's Problem, see api/openapi.py). Budget: ONTOSIDES_FUZZ_EXAMPLES
 examples per operation and caller (10 in `make test`, more in `make fuzz`), derandomised so a run is repeatable.
 """
 
@@ -93,7 +94,8 @@ def valid_bodies(client: TestClient, anchors: dict) -> dict[str, list]:
     }
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+                    | st.text(max_size=20),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
                     max_leaves=6)
 
@@ -124,6 +126,14 @@ def mutated(bodies: list):
         change, st.just(body), st.sampled_from(list(places(body))), JSON, st.booleans()))
 
 
+def replay(case) -> str:
+    """A curl command that replays a case (its repr when the body cannot be written as one)."""
+    try:
+        return case.as_curl_command()
+    except Exception:  # a body curl cannot carry
+        return repr(case)
+
+
 def exercise(operation, cases, headers: dict, failures: dict, statuses: Counter) -> None:
     """Call one operation with generated cases; record each kind of failure once, with a curl to replay it."""
 
@@ -136,22 +146,22 @@ def exercise(operation, cases, headers: dict, failures: dict, statuses: Counter)
         except Exception as exc:  # the test client re-raises what the app answered 500 for
             statuses["5xx"] += 1
             failures.setdefault((operation.label, type(exc).__name__),
-                                f"{operation.label}: {type(exc).__name__}: {exc}\n  {case.as_curl_command()}")
+                                f"{operation.label}: {type(exc).__name__}: {exc}\n  {replay(case)}")
             return
         statuses[f"{response.status_code // 100}xx"] += 1
-        checks = [not_a_server_error] + ([response_schema_conformance] if response.status_code < 300 else [])
         try:
-            case.validate_response(response, checks=checks, headers=headers)
-        except AssertionError as exc:
+            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance],
+                                   headers=headers)
+        except Exception as exc:  # schemathesis raises a group of the checks that failed
             failures.setdefault((operation.label, response.status_code),
-                                f"{operation.label}: {response.status_code}: {exc}\n  {case.as_curl_command()}")
+                                f"{operation.label}: {response.status_code}: {exc}\n  {replay(case)}")
 
     run()
 
 
 @pytest.mark.parametrize("caller", CALLERS)
 def test_no_server_error(fuzzed, caller, pytestconfig):
-    """No input, valid or not, makes the platform answer 5xx; a 2xx answer has the declared form."""
+    """No input, valid or not, makes the platform answer 5xx; documented answers have their declared form."""
     schema, client, anchors = fuzzed
     # a fresh item for each caller: the previous caller may have changed or deleted the last one
     item = client.post("/items", json=items(anchors["image"], anchors["image"])["QI-QRU"], headers=AUTHOR).json()
