@@ -18,6 +18,7 @@ from rich.table import Table
 
 from api.results import results_json
 from cli.grading import register as register_grading
+from importers.text import NotUtf8, decode_utf8
 from services import dataset
 from services.lists.seed import ensure_library
 from services.platform import Platform
@@ -150,12 +151,12 @@ def validate(files: Annotated[list[Path] | None, typer.Argument(help="files to c
 def _resolve_query(platform: Platform, name: str) -> NamedQuery:
     path = Path(name)
     if path.suffix == ".rq" and path.is_file():
-        return parse_query_file(path) if _has_summary(path) else NamedQuery(path.stem, "", path.read_text())
+        try:
+            text = decode_utf8(path.read_bytes())
+        except NotUtf8 as exc:
+            fail(f"{path}: {exc}")
+        return parse_query_file(path) if "#+ summary:" in text else NamedQuery(path.stem, "", text)
     return platform.queries.get(name)
-
-
-def _has_summary(path: Path) -> bool:
-    return "#+ summary:" in path.read_text(encoding="utf-8")
 
 
 def _cell(term) -> str:

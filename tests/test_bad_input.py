@@ -156,6 +156,7 @@ API_CASES = {
            ("qti, external entity", BAD / "qti" / "external-entity.xml", "qti", "entity 'secret'"),
            ("qti, entity expansion", BAD / "qti" / "entity-expansion.xml", "qti", "entity 'lol'"),
            ("qti, not an item", BAD / "qti" / "not-an-item.xml", "qti", "not a QTI assessment item"),
+           ("qti, unknown encoding", BAD / "qti" / "unknown-encoding.xml", "qti", "line 1: the XML declaration"),
            ("qti, points that are not numbers", BAD / "qti" / "bad-number.xml", "qti", "mappedValue of 'C'"),
            ("zip, ../ entry", "slip.zip", "qti", "'../../evil.xml' points outside"),
            ("zip, absolute entry", "absolute.zip", "qti", "'/etc/cron.d/evil.xml' points outside"),
@@ -294,6 +295,8 @@ CLI_CASES = {
        for name, expected in [("valid-then-truncated.xml", "line 9"), ("entity-expansion.xml", "entity 'lol'"),
                               ("external-entity.xml", "entity 'secret'")]},
     "import lisa, nothing readable": (["import", "lisa", "{built}/lisa"], "no knowledge objective could be read"),
+    "query, a .rq that does not parse": (["query", str(BAD / "sparql" / "broken.rq")], "error at 5:1"),
+    "query, a .rq not UTF-8": (["query", str(BAD / "sparql" / "not-utf8.rq")], "line 1, column 16"),
     "stats, scores not UTF-8": (["stats", "--scores", str(BAD / "csv" / "not-utf8.csv")], "line 2, column 16"),
 }
 
