@@ -26,7 +26,8 @@ test: $(STAMP) java
 # The fuzzing test with a larger budget (examples per operation and caller; `make test` runs 10).
 FUZZ_EXAMPLES ?= 100
 fuzz: $(STAMP)
-	ONTOSIDES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_fuzz.py tests/test_fuzz_regressions.py
+	ONTOSIDES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_fuzz.py tests/test_fuzz_importers.py \
+		tests/test_fuzz_regressions.py
 
 # owlready2's HermiT reasoner (the ontology consistency test) runs on Java.
 java:
