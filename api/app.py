@@ -8,6 +8,7 @@ from fastapi_offline import FastAPIOffline
 
 from api import errors
 from api.limits import BodyLimit
+from api.openapi import describe_errors
 from api.query_gate import QueryGate
 from api.routes import cockpit, grading, graphs, health, items, lists, queries, sparql
 from importers.converted import SourceError
@@ -64,4 +65,5 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for module in (health, sparql, queries, graphs, lists, items, grading, cockpit):
         app.include_router(module.router)
+    describe_errors(app)
     return app

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from importers.text import NotUtf8, decode_utf8
 from services.grading.cases import score_cases
 from services.grading.matrix import MatrixError, apply_maxima, read_scores_csv
 from services.grading.stats import analyse, histogram
@@ -23,9 +24,9 @@ def _read_text(path: Path) -> str:
     if not path.is_file():
         _fail(f"{path}: no such file")
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        _fail(f"{path}: not UTF-8 text")
+        return decode_utf8(path.read_bytes())
+    except NotUtf8 as exc:
+        _fail(f"{path}: {exc}")
 
 
 def _print_json(value: object) -> None:

@@ -21,6 +21,7 @@ from api.results import results_json
 from cli.common import ADMIN_AGENT, StoreOpt, err, fail, out, platform_for
 from cli.cockpit import register as register_cockpit
 from cli.grading import register as register_grading
+from importers.text import NotUtf8, decode_utf8
 from services import dataset
 from services.lists.seed import ensure_library
 from services.platform import Platform
@@ -122,12 +123,12 @@ def validate(files: Annotated[list[Path] | None, typer.Argument(help="files to c
 def _resolve_query(platform: Platform, name: str) -> NamedQuery:
     path = Path(name)
     if path.suffix == ".rq" and path.is_file():
-        return parse_query_file(path) if _has_summary(path) else NamedQuery(path.stem, "", path.read_text())
+        try:
+            text = decode_utf8(path.read_bytes())
+        except NotUtf8 as exc:
+            fail(f"{path}: {exc}")
+        return parse_query_file(path) if "#+ summary:" in text else NamedQuery(path.stem, "", text)
     return platform.queries.get(name)
-
-
-def _has_summary(path: Path) -> bool:
-    return "#+ summary:" in path.read_text(encoding="utf-8")
 
 
 def _cell(term) -> str:
@@ -271,13 +272,16 @@ def import_list_csv(path: Annotated[Path, typer.Argument(help="CSV: notation, la
                     list_key: Annotated[str, typer.Option("--list", help="the list's key")],
                     level: LevelOpt = "https://w3id.org/ontosides#Officiel", store: StoreOpt = None):
     """Add or update a level's own entries of a list from a spreadsheet, all or nothing."""
-    from importers.list_csv import parse_csv
+    from importers.list_csv import CsvError, parse_csv
     from services.lists.library import ListLibrary
 
     if not path.is_file():
         fail(f"{path}: no such file")
     with platform_for(store) as platform:
-        rows = parse_csv(path.read_text(encoding="utf-8-sig"))
+        try:
+            rows = parse_csv(path.read_bytes())
+        except CsvError as exc:
+            fail(f"{path}: {exc}")
         result = ListLibrary(platform).import_rows(list_key, level, rows, ADMIN_AGENT)
         out.print(f"{len(result['added'])} entries added, {len(result['updated'])} updated")
 
@@ -306,7 +310,7 @@ def _print_import_rows(rows: list[dict]) -> None:
 
 
 def _studio_import(fmt: str, paths: list[Path], author: str | None, save: bool, store: str | None) -> None:
-    from importers.converted import LOST, Converted, Note, NotAnItem, SourceError
+    from importers.converted import NotAnItem, SourceError
     from services.lists.library import ListLibrary
     from services.studio.exchange import convert, convert_package_folder, import_converted
     from services.studio.items import Caller, Studio
@@ -321,7 +325,7 @@ def _studio_import(fmt: str, paths: list[Path], author: str | None, save: bool, 
         fail(f"no such file: {', '.join(missing)}")
     with platform_for(store) as platform:
         studio = Studio(platform, ListLibrary(platform))
-        rows = []
+        rows, refused = [], []
         for path in files:
             try:
                 if path.is_dir():
@@ -329,12 +333,22 @@ def _studio_import(fmt: str, paths: list[Path], author: str | None, save: bool, 
                 else:
                     converted = convert(fmt, path.read_bytes(), path.name, path.parent, studio)
             except NotAnItem as exc:
-                err.print(f"skipped: {exc}", highlight=False)
+                if path in paths:
+                    refused.append(str(exc))
+                else:  # met in a folder: tests, manifests and passages sit beside the items
+                    err.print(f"skipped: {exc}", highlight=False)
                 continue
             except SourceError as exc:
-                converted = [Converted(path.name, None, [Note(LOST, "unreadable", str(exc))])]
+                # a file that cannot be read at all is refused whole; the others are still imported
+                refused.append(str(exc))
+                continue
             rows += import_converted(studio, converted, Caller(author), save)
-        _print_import_rows(rows)
+        if rows:
+            _print_import_rows(rows)
+        for message in refused[:-1]:
+            err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        if refused:
+            fail(refused[-1])
 
 
 @import_app.command("qti")

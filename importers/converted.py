@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 LOST, REPAIRED, TO_COMPLETE = "lost", "repaired", "to complete"
@@ -9,6 +10,19 @@ LOST, REPAIRED, TO_COMPLETE = "lost", "repaired", "to complete"
 
 class SourceError(ValueError):
     """A document that is not of the announced format, or cannot be read."""
+
+
+def read_number(text: str | None, where: str, default: float | None = None) -> float | None:
+    """A finite number read from the source (`default` when absent); SourceError naming where it was read."""
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise SourceError(f"{where}: {text.strip()[:40]!r} is not a number")
+    return value
 
 
 class MediaMissing(LookupError):

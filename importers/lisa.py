@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from importers.text import NotUtf8, decode_utf8
+
 # The template's opening: `{{knowledge objective`, also `{…`, `*…`, `<br />{…`, and the names `objective of knowledge`
 # and `objectif de connaissance`; the first field starts on the next line.
 OPENING = re.compile(r"(?P<mark><br\s*/?>\s*\{\{?|\{\{?|\*)?[ \t]*(?P<name>knowledge objective|objective of knowledge|"
@@ -317,10 +319,18 @@ def _identifier(fields: dict[str, str], path: Path, name: str, problems: list[Pr
 def parse_file(path: Path, folder_number: int | None) -> tuple[Objective | None, list[Problem]]:
     """One objective file; problems say what was repaired or noted, or why it was skipped."""
     name = f"{path.parent.name}/{path.name}"
+    data = path.read_bytes()
     try:
-        fields, body, problems = parse_template(path.read_text(encoding="utf-8", errors="replace"), name)
+        text, repaired = decode_utf8(data), []
+    except NotUtf8 as exc:
+        # wiki exports saved by hand on Windows: the French letters are Windows-1252, the rest is ASCII
+        text = data.decode("cp1252", errors="replace")
+        repaired = [Problem(name, f"{exc}: read as Windows-1252", "not-utf8", REPAIRED)]
+    try:
+        fields, body, problems = parse_template(text, name)
     except ValueError as exc:
-        return None, [Problem(name, str(exc), "no-template", SKIPPED)]
+        return None, [*repaired, Problem(name, str(exc), "no-template", SKIPPED)]
+    problems[:0] = repaired
     found = _identifier(fields, path, name, problems)
     if found is None:
         return None, problems

@@ -10,8 +10,9 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
-from importers.converted import LOST, REPAIRED, TO_COMPLETE, Converted, MediaMissing, SourceError
+from importers.converted import LOST, REPAIRED, TO_COMPLETE, Converted, MediaMissing, SourceError, read_number
 from importers.qti_content import BLOCKS, tidy
+from importers.xml_input import XmlRefused, read_xml
 
 EXPORTED = {"QRU": "multichoice", "QRM": "multichoice", "QRM_LONG": "multichoice", "QROC": "shortanswer",
             "NUMERIQUE": "numerical", "ASSOCIATION": "matching", "QROL": "essay"}
@@ -169,7 +170,11 @@ class _Question:
             if embedded is None or embedded.get("encoding") != "base64":
                 raise MediaMissing("its file is not embedded in the quiz")
             media_type = mimetypes.guess_type(name)[0] or ""
-            return self.files.store(base64.b64decode(embedded.text or ""), media_type, name)
+            try:
+                content = base64.b64decode(embedded.text or "", validate=True)
+            except ValueError:
+                raise MediaMissing("its embedded file is not valid base64") from None
+            return self.files.store(content, media_type, name)
         return self.files.media(src)
 
     def comments(self, elements: list[ET.Element], labels: list[str], where: str) -> str | None:
@@ -183,7 +188,7 @@ class _Question:
 
 
 def _fraction(answer: ET.Element) -> float:
-    return float(answer.get("fraction", "0") or 0)
+    return read_number(answer.get("fraction"), "an answer's fraction", 0.0)
 
 
 def _right_or_wrong(fractions: list[float], single: bool) -> bool:
@@ -201,9 +206,9 @@ def parse_moodle(xml: bytes | str, source: str, files=None) -> list[Converted]:
     pictures: `files.store(content, media_type, name)` an embedded one, `files.media(src)` one by address; both
     return its IRI or raise MediaMissing."""
     try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as exc:
-        raise SourceError(f"{source}: not well-formed XML: {exc}") from exc
+        root = read_xml(xml)
+    except XmlRefused as exc:
+        raise SourceError(f"{source}: {exc}") from exc
     if root.tag != "quiz":
         raise SourceError(f"{source}: not a Moodle XML quiz (root element {root.tag})")
     found = []
@@ -217,8 +222,11 @@ def parse_moodle(xml: bytes | str, source: str, files=None) -> list[Converted]:
             converted.note(LOST, "type", f"Moodle type '{kind}' has no equivalent among our item types")
             found.append(converted)
             continue
-        converted.item = {"kind": "QI", "title": name, "question": _convert(question, kind, converted,
-                                                                             files or _NoFiles())}
+        try:
+            converted.item = {"kind": "QI", "title": name, "question": _convert(question, kind, converted,
+                                                                                 files or _NoFiles())}
+        except SourceError as exc:
+            converted.note(LOST, "unreadable", f"{exc}: the question is not carried over")
         found.append(converted)
     return found
 
@@ -282,8 +290,8 @@ def _convert(question: ET.Element, kind: str, converted: Converted, files) -> di
         q["type"] = "NUMERIQUE"
         best = max(answers, key=_fraction, default=None)
         if best is not None:
-            q["value"] = float(_plain(best.findtext("text")))
-            q["tolerance"] = float(best.findtext("tolerance") or 0)
+            q["value"] = read_number(_plain(best.findtext("text")), "the numerical answer")
+            q["tolerance"] = read_number(best.findtext("tolerance"), "the tolerance", 0.0)
         others = [_plain(a.findtext("text")) for a in answers if a is not best]
         if others:
             converted.note(LOST, "answers", f"further accepted values ({', '.join(others)}) are not carried over: a "
@@ -309,7 +317,7 @@ def _convert(question: ET.Element, kind: str, converted: Converted, files) -> di
     elif kind == "essay":
         q["type"] = "QROL"
         q["model_answer"] = read.field(question.find("graderinfo"), "the grader information", pictures=False)[0] or None
-        q["max_points"] = float(question.findtext("defaultgrade") or 1)
+        q["max_points"] = read_number(question.findtext("defaultgrade"), "the default grade", 1.0)
         if not q["model_answer"]:
             converted.note(TO_COMPLETE, "model-answer", "no grader information to serve as the model answer: add one "
                                                         "before saving")

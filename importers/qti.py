@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from importers.converted import LOST, REPAIRED, TO_COMPLETE, Converted, MediaMissing, NotAnItem, SourceError
+from importers.converted import (LOST, REPAIRED, TO_COMPLETE, Converted, MediaMissing, NotAnItem, SourceError,
+                                 read_number)
 from importers.qti_content import ContentReader, Media, Segment, normalise
+from importers.xml_input import XmlRefused, read_xml
 
 QTI3 = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
 # Item-level elements that carry nothing to convert (declarations are read where they are used).
@@ -25,13 +27,20 @@ def parse_qti(xml: bytes | str, source: str, resolve_media=None, read_file=None)
     its IRI (raising MediaMissing with the reason otherwise); `read_file(path)` gives the bytes of a file beside the
     item (shared stimuli, includes) or None."""
     try:
-        root = normalise(ET.fromstring(xml))
-    except ET.ParseError as exc:
-        raise SourceError(f"{source}: not well-formed XML: {exc}") from exc
+        root = normalise(read_xml(xml))
+    except XmlRefused as exc:
+        raise SourceError(f"{source}: {exc}") from exc
     if root.tag != "assessmentItem":
         raise NotAnItem(f"{source}: not a QTI assessment item (root element {root.tag})")
     converted = Converted(source, None)
-    reader = ContentReader(converted, resolve_media or _no_store, read_file)
+    try:
+        return _read_item(root, converted, ContentReader(converted, resolve_media or _no_store, read_file))
+    except SourceError as exc:  # a field of the item that cannot be read: named, with the file
+        raise SourceError(f"{source}: {exc}") from exc
+
+
+def _read_item(root: ET.Element, converted: Converted, reader: ContentReader) -> Converted:
+    """The item of a parsed document, its questions and what was lost on the way."""
     reader.assigned = _assigned(root)
     _item_notes(root, converted)
     body = root.find("itemBody")
@@ -78,8 +87,8 @@ def _prepend_stimuli(root: ET.Element, reader: ContentReader, first: Segment, co
                                              "not carried over")
             continue
         try:
-            stimulus = normalise(ET.fromstring(content))
-        except ET.ParseError as exc:
+            stimulus = normalise(read_xml(content))
+        except XmlRefused as exc:
             converted.note(LOST, "stimulus", f"the shared passage {href!r} is not readable XML ({exc})")
             continue
         body = stimulus.find("stimulusBody")
@@ -112,15 +121,14 @@ def _question(root: ET.Element, interaction: ET.Element, reader: ContentReader, 
     declaration = _declaration(root, interaction)
     correct = [v.text.strip() for v in declaration.findall("correctResponse/value") if v.text] \
         if declaration is not None else []
-    mapping = {e.get("mapKey"): float(e.get("mappedValue", "0"))
-               for e in declaration.findall("mapping/mapEntry")} if declaration is not None else {}
+    mapping = _mapping(declaration.find("mapping")) if declaration is not None else {}
     prompt = reader.content(interaction.find("prompt"))
     question: dict = {"statement": prompt.text, "_media": list(prompt.media), "_feedback": list(prompt.feedback)}
     if kind == "choiceInteraction":
         choices = interaction.findall("simpleChoice")
         question["options"] = [_option(c, c.get("identifier") in correct, reader, converted)
                                for c in choices]
-        max_choices = int(interaction.get("maxChoices", "1") or 0)
+        max_choices = read_number(interaction.get("maxChoices"), "the choiceInteraction's maxChoices", 1.0)
         long_list = len(choices) >= 10
         if max_choices == 1:
             question["type"] = "QRU"
@@ -137,10 +145,10 @@ def _question(root: ET.Element, interaction: ET.Element, reader: ContentReader, 
     elif kind == "textEntryInteraction":
         if declaration is not None and declaration.get("baseType") in ("float", "integer"):
             question["type"] = "NUMERIQUE"
-            question["value"] = float(correct[0]) if correct else None
+            question["value"] = read_number(correct[0], "the correct response") if correct else None
             equal = root.find(".//equal")
             if equal is not None and equal.get("tolerance"):
-                question["tolerance"] = float(equal.get("tolerance").split()[0])
+                question["tolerance"] = read_number(equal.get("tolerance").split()[0], "the equal's tolerance")
             if interaction.get("data-unit"):
                 question["unit"] = interaction.get("data-unit")
         else:
@@ -154,7 +162,8 @@ def _question(root: ET.Element, interaction: ET.Element, reader: ContentReader, 
     elif kind == "extendedTextInteraction":
         question["type"] = "QROL"
         upper = root.find("outcomeDeclaration[@identifier='SCORE']")
-        question["max_points"] = float(upper.get("normalMaximum") or 1) if upper is not None else 1.0
+        question["max_points"] = read_number(upper.get("normalMaximum"), "the SCORE's normalMaximum", 1.0) \
+            if upper is not None else 1.0
     elif kind in ("matchInteraction", "associateInteraction"):
         question["type"] = "ASSOCIATION"
         texts = reader.sub(resolve=_refuse("the members of pairs are text"))
@@ -218,8 +227,8 @@ def _scores(declaration: ET.Element | None, correct: list[str], number: int, con
     mapping = declaration.find("mapping") if declaration is not None else None
     if mapping is None:
         return
-    points = {e.get("mapKey"): float(e.get("mappedValue", "0")) for e in mapping.findall("mapEntry")}
-    default = float(mapping.get("defaultValue") or 0)
+    points = _mapping(mapping)
+    default = read_number(mapping.get("defaultValue"), "the mapping's defaultValue", 0.0)
     rights = {points.get(key, default) for key in correct}
     if len(rights) == 1 and min(rights) > 0 and default == 0 \
             and all(value == 0 for key, value in points.items() if key not in correct):
@@ -227,6 +236,14 @@ def _scores(declaration: ET.Element | None, correct: list[str], number: int, con
     listed = ", ".join(f"{key} {value:g}" for key, value in points.items())
     converted.note(LOST, "scores", f"question {number}: points per answer ({listed}; others {default:g}) are not "
                                    "carried over: the épreuve's barème scores the question")
+
+
+def _mapping(mapping: ET.Element | None) -> dict[str | None, float]:
+    """The points a response mapping gives each answer."""
+    if mapping is None:
+        return {}
+    return {e.get("mapKey"): read_number(e.get("mappedValue"), f"the mappedValue of {e.get('mapKey')!r}", 0.0)
+            for e in mapping.findall("mapEntry")}
 
 
 def _join(*parts: str | None) -> str:

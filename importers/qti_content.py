@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from importers.converted import LOST, REPAIRED, Converted, MediaMissing
+from importers.xml_input import XmlRefused, read_xml
 
 INLINE_INTERACTIONS = {"textEntryInteraction", "inlineChoiceInteraction"}
 INTERACTIONS = INLINE_INTERACTIONS | {
@@ -248,8 +249,8 @@ class ContentReader:
             self._lose("include", f"the included file {href!r} is not in the package or folder: not carried over")
             return
         try:
-            included = normalise(ET.fromstring(content))
-        except ET.ParseError as exc:
+            included = normalise(read_xml(content))
+        except XmlRefused as exc:
             self._lose("include", f"the included file {href!r} is not readable XML ({exc}): not carried over")
             return
         saved, self.base = self.base, posixpath.dirname(self._path(href))

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph
+from rdflib import Graph
 
 from services.synthetic import Scale, write_nquads
 from services.lists.seed import ensure_library
 from services.platform import ONTOLOGY_GRAPH, Platform
 from store.errors import ImportFailed, ValidationFailed, Violation
-from store.formats import QUAD_FORMATS, RDFLIB_NAMES, format_of
+from store.formats import QUAD_FORMATS, format_of, parse_error, screen_xml
 from store.search_index import mark_stale
 from store.terms import STAGING_PREFIX, SYSTEM_GRAPH, to_rdflib_graph
 
@@ -62,21 +62,16 @@ def validate_store(platform: Platform, progress: Callable[[int, int], None] | No
 
 
 def parse_file(path: Path) -> Graph:
-    """Parse an RDF file of any supported format into one rdflib graph (quads merged)."""
+    """Parse an RDF file of any supported format into one rdflib graph (quads merged), with the store's own
+    parsers: errors name the line, JSON-LD never fetches a remote context, RDF/XML entities are refused."""
     fmt = format_of(path)
+    if fmt == ox.RdfFormat.RDF_XML:
+        with Path(path).open("rb") as f:
+            screen_xml(f, path.name)
     try:
-        if fmt in QUAD_FORMATS:
-            dataset = Dataset()
-            dataset.parse(path, format=RDFLIB_NAMES[fmt])
-            merged = Graph()
-            for s, p, o, _ in dataset.quads((None, None, None, None)):
-                merged.add((s, p, o))
-            return merged
-        graph = Graph()
-        graph.parse(path, format=RDFLIB_NAMES[fmt])
-        return graph
-    except Exception as exc:  # rdflib raises parser-specific exception types
-        raise ImportFailed(f"{path.name}: does not parse as {RDFLIB_NAMES[fmt]}: {exc}") from exc
+        return to_rdflib_graph(quad.triple for quad in ox.parse(path=path, format=fmt))
+    except SyntaxError as exc:
+        raise ImportFailed(f"{path.name} does not parse: {parse_error(exc)}") from None
 
 
 def validate_file(platform: Platform, path: Path, against_store: bool = False) -> list[Violation]:
@@ -90,6 +85,9 @@ def load_file(platform: Platform, path: Path, graph: str | None = None, validate
     """Bulk-load a file all or nothing; validated graphs stay, an invalid load is dropped whole."""
     path = Path(path)
     fmt = format_of(path)
+    if fmt == ox.RdfFormat.RDF_XML:
+        with path.open("rb") as f:
+            screen_xml(f, path.name)
     target = ox.NamedNode(graph) if graph else None
     before = {g.value for g in platform.store.named_graphs()}
     quads = platform.store.bulk_load(path, fmt, target, progress)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from store.errors import QuerySyntaxError
+import pyoxigraph as ox
+
+from store.errors import QueryError, QuerySyntaxError
 from store.sparql_lexer import prologue, term_iri, tokenize
 
 
@@ -65,8 +67,17 @@ def dataset_for(query: str, requested: DatasetSpec | None, readable: frozenset[s
     return spec.within(readable)
 
 
-def protocol_dataset(default: list[str], named: list[str]) -> DatasetSpec | None:
-    """The dataset the protocol's parameters describe (None when neither is given)."""
+def protocol_dataset(default: list[str], named: list[str], names: tuple[str, str] = ("default-graph-uri",
+                                                                                    "named-graph-uri")
+                     ) -> DatasetSpec | None:
+    """The dataset the protocol's parameters describe (None when neither is given); QueryError names a parameter
+    that is not an absolute IRI."""
     if not default and not named:
         return None
+    for name, graphs in zip(names, (default, named)):
+        for graph in graphs:
+            try:
+                ox.NamedNode(graph)
+            except ValueError as exc:
+                raise QueryError(f"{name}: {graph!r} is not an absolute IRI ({exc})") from None
     return DatasetSpec.of(default, named)

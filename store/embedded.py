@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from store.dataset import DatasetSpec
 from store.errors import ImportFailed, QueryError, QuerySyntaxError, QueryTimeout, StoreError
 from store.federation import Federation
+from store.formats import QUAD_FORMATS, parse_error
 from store.port import GraphResult, Limits, Progress, Rows, Store
 from store.sparql_text import DEADLINE_FUNCTION, inject_values, with_deadline_check, with_using
 from store.terms import STAGING_PREFIX, SYSTEM_GRAPH
@@ -19,7 +20,6 @@ from store.terms import STAGING_PREFIX, SYSTEM_GRAPH
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 IMPORT_STATE = ox.NamedNode("https://w3id.org/ontosides#importInProgress")
 SYSTEM = ox.NamedNode(SYSTEM_GRAPH)
-QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG}
 TRUE = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
 
 
@@ -210,7 +210,7 @@ class OxigraphStore(Store):
                 self._store.bulk_load(reader, fmt, to_graph=graph if fmt not in QUAD_FORMATS else None)
         except (SyntaxError, ValueError, OSError) as exc:
             self._drop(targets)
-            raise ImportFailed(f"{path.name}: {exc}; nothing was imported") from exc
+            raise ImportFailed(f"{path.name}: {parse_error(exc)}; nothing was imported") from exc
         except BaseException:
             self._drop(targets)
             raise
@@ -233,7 +233,7 @@ class OxigraphStore(Store):
                         )
                     graphs.add(quad.graph_name)
         except SyntaxError as exc:
-            raise ImportFailed(f"{path.name}: {exc}; nothing was imported") from exc
+            raise ImportFailed(f"{path.name}: {parse_error(exc)}; nothing was imported") from exc
         if graph is not None and graphs != {graph}:
             raise ImportFailed(f"{path.name}: holds graphs other than {graph.value}")
         return sorted(graphs, key=lambda g: g.value)

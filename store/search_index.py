@@ -69,6 +69,10 @@ def analyzer(language: str) -> tantivy.TextAnalyzer:
             .filter(tantivy.Filter.ascii_fold()).filter(tantivy.Filter.stemmer(language)).build())
 
 
+# The collector keeps offset + limit hits in memory: tantivy aborts the whole process when that is huge.
+MAX_WINDOW = 20_000
+
+
 class TextIndex:
     """A tantivy index on disk (a folder) or in memory (folder None)."""
 
@@ -227,6 +231,8 @@ class TextIndex:
                offset: int = 0) -> list[dict]:
         """Summaries of the documents whose text holds every word (in French or English) and that match each
         group (a group is met when one of its fields holds one of its values), ordered by the sort key."""
+        if offset + limit > MAX_WINDOW:
+            raise ValueError(f"offset + limit may not exceed {MAX_WINDOW}: narrow the search instead")
         if self._dirty:
             self.commit()
         clauses = []

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib import Graph
 
-from store.errors import ValidationFailed
+from store.errors import ValidationFailed, Violation
 from store.port import Store
+from store.terms import to_ox
 from store.validation import ShapeValidator
 
 
@@ -40,6 +41,21 @@ def change_update(change: GraphChange) -> str:
     return " ;\n".join(ops)
 
 
+def unstorable_terms(data: Graph) -> list[Violation]:
+    """The terms of the data the store would refuse (an IRI that is not absolute, a malformed language tag),
+    each named by the subject and property that carry it."""
+    found = {}
+    for triple in data:
+        for term in triple:
+            try:
+                to_ox(term)
+            except ValueError as exc:
+                subject, predicate, _ = triple
+                found[(str(subject), str(predicate), str(term))] = Violation(
+                    str(subject), str(predicate), f"{str(term)!r} cannot be stored: {exc}", value=str(term))
+    return sorted(found.values(), key=lambda v: (v.focus, v.path or "", v.value or ""))
+
+
 class GraphWriter:
     """Writes whole named graphs after validating them; a rejected write changes nothing."""
 
@@ -48,8 +64,11 @@ class GraphWriter:
         self.validator = validator
 
     def check(self, data: Graph | list[Graph]) -> None:
-        """Raise ValidationFailed if the data (one graph or several written together) breaks a shape."""
-        violations = [v for v in self.validator.validate(data, self.store) if v.severity == "Violation"]
+        """Raise ValidationFailed if the data (one graph or several written together) holds a term the store
+        cannot keep, or (with its neighbours) breaks a shape."""
+        graphs = data if isinstance(data, list) else [data]
+        violations = [v for g in graphs for v in unstorable_terms(g)] or [
+            v for v in self.validator.validate(data, self.store) if v.severity == "Violation"]
         if violations:
             raise ValidationFailed(violations)
 

@@ -27,6 +27,16 @@ from tests.virtuoso_server import VirtuosoServer
 ADMIN_TOKEN = "test-admin-token"
 USER_TOKEN = "test-user-token"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+FUZZ_SUMMARY = pytest.StashKey[list]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The fuzzing counts (tests/test_fuzz.py), one line per caller."""
+    lines = config.stash.get(FUZZ_SUMMARY, [])
+    if lines:
+        terminalreporter.section("schemathesis")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def make_settings(**kw) -> Settings:

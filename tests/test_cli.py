@@ -135,8 +135,9 @@ QTI_DATA = Path(__file__).parent / "data" / "qti"
 
 
 def test_import_qti_reports_item_by_item_what_was_converted_repaired_and_lost(tmp_path):
+    # run in tmp_path: the pictures it stores go to the default media folder, var/media of the working folder
     done = run("import", "qti", str(QTI_DATA / "tao"), str(QTI_DATA / "loose"), str(QTI_DATA / "package"),
-               "--store", str(tmp_path / "store"))
+               "--store", str(tmp_path / "store"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert "qcm-ecg.xml: QRU — converted" in lines

@@ -14,10 +14,12 @@ from fastapi.responses import Response
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 
+from api.openapi import raw_body
 from api.deps import PlatformDep, ReadScopeDep, forget_cached_lists
 from api.results import GRAPH_TYPES, choose
 from api.security import SparqlQuery, StoreWrite
 from store.dataset import DatasetSpec
+from store.formats import parse_triples
 from store.port import GraphResult, Limits
 from store.terms import to_rdflib_graph
 
@@ -25,10 +27,12 @@ router = APIRouter(prefix="/graphs", tags=["Graph Store"])
 GraphParam = Annotated[str | None, Query(description="the named graph's IRI")]
 DefaultParam = Annotated[str | None, Query(description="present (empty): the default graph, the union of the "
                                                        "named graphs you may read")]
-RDFLIB_FORMATS = {"text/turtle": "turtle", "application/n-triples": "nt", "application/ld+json": "json-ld",
-                  "application/rdf+xml": "xml", "text/plain": "nt"}
+RDF_MEDIA = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
+             "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML,
+             "text/plain": ox.RdfFormat.N_TRIPLES}
 TRIPLE_TYPES = {m: f for m, f in GRAPH_TYPES.items() if m not in ("application/n-quads", "application/trig")}
 ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+RDF_BODY = raw_body("the graph's triples", *RDF_MEDIA)
 READ_ONLY_DEFAULT = ("the default graph is the union of the named graphs, a read-only view: "
                      "write to a named graph with ?graph=IRI")
 
@@ -110,15 +114,11 @@ def head_graph(request: Request, platform: PlatformDep, _: SparqlQuery, readable
 
 async def _parse_body(request: Request, graph: str) -> Graph:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype not in RDFLIB_FORMATS:
-        raise HTTPException(415, f"send one of {', '.join(RDFLIB_FORMATS)}")
+    if ctype not in RDF_MEDIA:
+        raise HTTPException(415, f"send one of {', '.join(RDF_MEDIA)}")
     body = await request.body()
-    data = Graph()
-    try:
-        data.parse(data=body, format=RDFLIB_FORMATS[ctype], publicID=graph)
-    except Exception as exc:  # rdflib raises many parser-specific types
-        raise HTTPException(400, f"the {ctype} body does not parse: {exc}") from None
-    return data
+    triples = await run_in_threadpool(parse_triples, body, RDF_MEDIA[ctype], f"the {ctype} body", graph)
+    return to_rdflib_graph(triples)
 
 
 def _write_target(graph: str | None, default: str | None) -> ox.NamedNode:
@@ -128,7 +128,7 @@ def _write_target(graph: str | None, default: str | None) -> ox.NamedNode:
     return iri
 
 
-@router.put("", summary="Replace a named graph (validated)")
+@router.put("", summary="Replace a named graph (validated)", openapi_extra=RDF_BODY)
 async def put_graph(request: Request, platform: PlatformDep, admin: StoreWrite, graph: GraphParam = None,
                     default: DefaultParam = None):
     """Replace the graph's content in one transaction, after SHACL validation (201 when it is new)."""
@@ -140,7 +140,7 @@ async def put_graph(request: Request, platform: PlatformDep, admin: StoreWrite, 
     return Response(status_code=204 if existed else 201)
 
 
-@router.post("", summary="Add triples to a named graph (validated)")
+@router.post("", summary="Add triples to a named graph (validated)", openapi_extra=RDF_BODY)
 async def post_graph(request: Request, platform: PlatformDep, admin: StoreWrite, graph: GraphParam = None,
                      default: DefaultParam = None):
     """Add the body's triples to the graph in one transaction, after SHACL validation of the result."""

@@ -11,18 +11,22 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import PlatformDep
+from api.openapi import raw_body
 from api.security import ItemsAuthor, ItemsRead, Principal
 from services.lists.repository import OFFICIEL, ListError
 from importers.converted import SourceError
 from services.studio.exchange import convert, export_item, import_converted
 from services.studio.legacy import Legacy
 from services.studio.items import Caller, ItemError, ItemForbidden, ItemInUse, ItemNotFound, Studio
-from services.studio.media import MediaError, media_path, store_media
+from services.studio.media import ALLOWED, MediaError, media_path, store_media
 from services.studio.model import Item
 from services.studio.preview import as_html, student_view, teacher_view
 from store.errors import ValidationFailed
 
 router = APIRouter(tags=["STUDIO"])
+# Like a search engine's result window: deep pages cost memory in the index's collector (tantivy aborts the
+# process past ~1e9); refine the search instead.
+MAX_OFFSET = 10_000
 
 
 async def get_studio(request: Request) -> Studio:
@@ -72,7 +76,7 @@ async def search_items(studio: StudioDep, principal: ItemsRead,
                                                                       "comments (all of them; accents and plurals "
                                                                       "aside, in French or English)")] = None,
                        limit: Annotated[int, Query(ge=1, le=1000, description="at most this many items")] = 100,
-                       offset: Annotated[int, Query(ge=0, description="skip this many items first")] = 0):
+                       offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="skip this many items first")] = 0):
     """Items visible to the caller (authors, co-authors; exam managers see their faculty's), filtered, by title."""
     return await call(studio.search, caller_of(principal), type, tag, specialty, author, status, text, limit, offset)
 
@@ -144,7 +148,9 @@ async def export(item_id: str, studio: StudioDep, principal: ItemsRead,
                     headers={"X-Export-Problems": json.dumps(problems, ensure_ascii=True)})
 
 
-@router.post("/items/import", summary="Import QTI (2.2 or 3.0) or Moodle XML: an import report, item by item")
+@router.post("/items/import", summary="Import QTI (2.2 or 3.0) or Moodle XML: an import report, item by item",
+             openapi_extra=raw_body("a QTI item or Moodle quiz (XML), or a QTI content package (zip)",
+                                    "application/xml", "application/zip", binary=True))
 async def import_items(request: Request, studio: StudioDep, principal: ItemsAuthor,
                        format: Literal["qti", "moodle"] = "qti", save: bool = False):
     """One row per source item: `status` (converted only when nothing was lost, converted with losses, not
@@ -208,7 +214,8 @@ def _with_defaults(item: dict) -> dict:
     return Item(**{k: v for k, v in item.items() if k in Item.model_fields}).model_dump() | {"iri": item["iri"]}
 
 
-@router.post("/media", status_code=201, summary="Store an image or article (kept once, by content hash)")
+@router.post("/media", status_code=201, summary="Store an image or article (kept once, by content hash)",
+             openapi_extra=raw_body("the file; its Content-Type says what it is", *sorted(ALLOWED), binary=True))
 async def upload_media(request: Request, platform: PlatformDep, principal: ItemsAuthor):
     """The body is the file; its Content-Type says what it is. Returns the IRI to reference."""
     content = await request.body()

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from api.openapi import raw_body
 from api.security import ListsAdminister, ListsRead, Principal
 from importers.list_csv import parse_csv
 from services.lists.access import ensure_administers
@@ -157,10 +158,10 @@ async def revert(request: Request, key: str, library: LibraryDep, principal: Lis
     return Response(status_code=204)
 
 
-@router.post("/{key}/import-csv", summary="Add or update a level's own entries from a CSV spreadsheet")
+@router.post("/{key}/import-csv", summary="Add or update a level's own entries from a CSV spreadsheet",
+             openapi_extra=raw_body("CSV: notation, label_fr, label_en, parent, order", "text/csv"))
 async def import_csv(key: str, request: Request, library: LibraryDep, principal: ListsAdminister,
                      level: LevelParam):
     """CSV columns: notation, label_fr, label_en, parent (a notation), order. All or nothing."""
     require_list_admin(request, library, principal, level)
-    text = (await request.body()).decode("utf-8-sig", errors="replace")
-    return await call(library.import_rows, key, level, parse_csv(text), principal.id)
+    return await call(library.import_rows, key, level, parse_csv(await request.body()), principal.id)

@@ -158,7 +158,8 @@ async def _serve(request: Request, platform: Platform, principal, readable) -> R
             demand(request, principal, "store:write")
         except HTTPException as exc:
             return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
-        using = protocol_dataset(call.values("using-graph-uri"), call.values("using-named-graph-uri"))
+        using = protocol_dataset(call.values("using-graph-uri"), call.values("using-named-graph-uri"),
+                                 ("using-graph-uri", "using-named-graph-uri"))
         await run_in_threadpool(platform.store.update, call.update, using)
         # A raw update may touch list graphs without a new revision token: drop what the app cached.
         forget_cached_lists(request)

@@ -36,6 +36,16 @@ def slugify(text: str) -> str:
     return slug or uuid.uuid4().hex[:8]
 
 
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+
+
+def check_labels(labels: dict[str, str] | None) -> None:
+    """ListError naming each label key that is not a language tag (BCP 47: fr, en, fr-CA; '' for none)."""
+    bad = [lang for lang in labels or {} if lang and not LANGUAGE_TAG.fullmatch(lang)]
+    if bad:
+        raise ListError(f"labels: {', '.join(map(repr, bad))} is not a language tag (fr, en, fr-CA …)")
+
+
 def now() -> str:
     """The current UTC time as xsd:dateTime text."""
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -246,6 +256,7 @@ class ListLibrary:
         """Add an entry at a level (at the root or under any entry it sees)."""
         if not any(labels.values()):
             raise ListError("an entry needs a label (labels: {'fr': …})")
+        check_labels(labels)
         info, layers = self.layers(key, level)
         visible = resolve(layers).by_iri()
         if parent is not None and parent not in visible:
@@ -272,6 +283,7 @@ class ListLibrary:
             raise ListError("a relabel needs the new labels ({'fr': …})")
         if kind == REORDER and order is None:
             raise ListError("a reorder needs the new order")
+        check_labels(labels)
         info, layers, found = self._find(key, level, target)
         label = found.entry.label()
         if found.entry.level == level:
@@ -336,6 +348,7 @@ class ListLibrary:
                     key: str | None = None) -> ListInfo:
         """Create a list owned by a level (lower levels inherit it)."""
         self.repo.chain_to(level)
+        check_labels(labels)
         key = key or (slugify(name) if level == OFFICIEL else f"{self.repo.level_key(level)}--{slugify(name)}")
         if key in self.repo.catalogue():
             raise ListError(f"a list '{key}' already exists")

@@ -6,8 +6,8 @@ import base64
 import io
 import posixpath
 import re
-import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
@@ -17,8 +17,9 @@ from pydantic import ValidationError
 from importers.converted import LOST, REPAIRED, TO_COMPLETE, Converted, MediaMissing, Note, NotAnItem, SourceError
 from importers.moodle import parse_moodle, to_moodle
 from importers.qti import parse_qti, to_qti
+from importers.xml_input import XmlRefused, read_xml
 from services.studio.items import Caller, ItemError, Studio, check_only
-from services.studio.media import MediaError, media_iri, media_path, store_media
+from services.studio.media import MediaError, check_media, media_iri, media_path, store_all
 from services.studio.model import Item
 from store.errors import ValidationFailed
 
@@ -46,10 +47,11 @@ def export_item(studio: Studio, item_id: str, fmt: str, caller: Caller) -> tuple
 
 class Beside:
     """The files beside an item (its package, its folder, or none for a lone upload): read on demand; the media
-    it shows are stored by content hash as they are met, or the reason they cannot be is raised."""
+    it shows are kept as they are met (stored once the whole upload is read), or the reason they cannot be is
+    raised."""
 
-    def __init__(self, studio: Studio | None, read: Callable[[str], bytes | None], where: str):
-        self.studio = studio
+    def __init__(self, pending: PendingMedia, read: Callable[[str], bytes | None], where: str):
+        self.pending = pending
         self._read = read
         self.where = where
 
@@ -65,10 +67,15 @@ class Beside:
         if path.startswith("data:"):
             header, _, data = path.partition(",")
             media_type = header[5:].split(";")[0]
-            content = base64.b64decode(data) if header.endswith(";base64") else unquote(data).encode()
+            try:
+                content = base64.b64decode(data, validate=True) if header.endswith(";base64") \
+                    else unquote(data).encode()
+            except ValueError:
+                raise MediaMissing("an inline (data:) file that is not valid base64") from None
             return self.store(content, media_type, "an inline (data:) file")
-        if self.studio is not None and path.startswith(media_iri(self.studio.platform, "")):
-            if media_path(self.studio.platform, path.rsplit("/", 1)[-1]) is None:
+        platform = self.pending.platform
+        if platform is not None and path.startswith(media_iri(platform, "")):
+            if media_path(platform, path.rsplit("/", 1)[-1]) is None:
                 raise MediaMissing("a media address of this platform whose file is not stored here")
             return path
         if SCHEME.match(path):
@@ -83,13 +90,33 @@ class Beside:
         return self.store(content, MEDIA_TYPES[suffix], path)
 
     def store(self, content: bytes, media_type: str, what: str) -> str:
-        """The IRI of some content, stored by hash; MediaMissing when it cannot be."""
-        if self.studio is None:
+        """The IRI some content will have once stored; MediaMissing when it cannot be stored."""
+        return self.pending.add(content, media_type, what)
+
+
+class PendingMedia:
+    """The files an upload shows, kept in memory and stored together only once the whole upload could be read,
+    so a refused upload leaves no file behind."""
+
+    def __init__(self, studio: Studio | None):
+        self.platform = studio.platform if studio is not None else None
+        self.files: dict[str, tuple[bytes, str]] = {}
+
+    def add(self, content: bytes, media_type: str, what: str) -> str:
+        """The IRI the content will have; MediaMissing when it cannot be stored."""
+        if self.platform is None:
             raise MediaMissing("no media store to keep it")
         try:
-            return store_media(self.studio.platform, content, media_type)
+            digest = check_media(content, media_type)
         except MediaError as exc:
             raise MediaMissing(f"{what}: {exc}") from exc
+        self.files[digest] = (content, media_type)
+        return media_iri(self.platform, digest)
+
+    def commit(self) -> None:
+        """Store every file met (each once, by hash)."""
+        if self.files:
+            store_all(self.platform, list(self.files.values()))
 
 
 def _package_items(names: list[str], read: Callable[[str], bytes]) -> list[str]:
@@ -98,8 +125,8 @@ def _package_items(names: list[str], read: Callable[[str], bytes]) -> list[str]:
     manifest = next((n for n in names if PurePosixPath(n).name == "imsmanifest.xml"), None)
     if manifest is not None:
         try:
-            root = ET.fromstring(read(manifest))
-        except ET.ParseError:
+            root = read_xml(read(manifest))
+        except (XmlRefused, SourceError):
             root = None
         folder = PurePosixPath(manifest).parent
         for resource in root.iter() if root is not None else ():
@@ -110,8 +137,8 @@ def _package_items(names: list[str], read: Callable[[str], bytes]) -> list[str]:
     return [n for n in listed if n in names] + others
 
 
-def _package(names: list[str], read: Callable[[str], bytes], source: str, studio: Studio | None) -> list[Converted]:
-    """Every item of a content package (its file names and a reader); the media its items show are stored."""
+def _package(names: list[str], read: Callable[[str], bytes], source: str, pending: PendingMedia) -> list[Converted]:
+    """Every item of a content package (its file names and a reader); the media its items show are kept."""
     present = set(names)
     converted = []
     for name in _package_items(names, read):
@@ -121,7 +148,7 @@ def _package(names: list[str], read: Callable[[str], bytes], source: str, studio
             target = posixpath.normpath(str(folder / path))
             return read(target) if target in present else None
 
-        files = Beside(studio, beside, "in the package")
+        files = Beside(pending, beside, "in the package")
         try:
             converted.append(parse_qti(read(name), f"{source}:{name}", files.media, files.read))
         except NotAnItem:
@@ -130,41 +157,88 @@ def _package(names: list[str], read: Callable[[str], bytes], source: str, studio
             converted.append(Converted(f"{source}:{name}", None, [Note(LOST, "unreadable", str(exc))]))
     if not converted:
         raise SourceError(f"{source}: the package holds no item file")
+    if all(entry.item is None and entry.texts(LOST) and entry.notes[0].kind == "unreadable" for entry in converted):
+        raise SourceError("; ".join(entry.notes[0].text for entry in converted))
     return converted
 
 
-def _from_package(content: bytes, source: str, studio: Studio | None) -> list[Converted]:
-    """Every item of a QTI content package (zip)."""
+# A package is refused before anything is read when it could exhaust memory or escape its folder.
+MAX_ENTRIES = 2_000
+MAX_UNPACKED = 200 * 1024 * 1024
+MAX_RATIO = 200
+UNREADABLE_ENTRY = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError)
+
+
+def _open_package(content: bytes, source: str) -> tuple[list[str], Callable[[str], bytes]]:
+    """The file names of a QTI content package (zip) and a reader; SourceError for a zip that is unreadable,
+    names a path outside itself, or unpacks to too much."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile as exc:
+        entries = archive.infolist()
+    except UNREADABLE_ENTRY as exc:
         raise SourceError(f"{source}: not a readable zip package: {exc}") from exc
-    return _package(archive.namelist(), archive.read, source, studio)
+    if len(entries) > MAX_ENTRIES:
+        raise SourceError(f"{source}: {len(entries)} entries; a package holds at most {MAX_ENTRIES}")
+    for entry in entries:
+        parts = PurePosixPath(entry.filename.replace("\\", "/")).parts
+        if entry.filename.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", entry.filename) or ".." in parts:
+            raise SourceError(f"{source}: the entry {entry.filename!r} points outside the package "
+                              "(an absolute path or '..'): refused")
+        if entry.file_size > 1024 * 1024 and entry.file_size > MAX_RATIO * max(entry.compress_size, 1):
+            raise SourceError(f"{source}: the entry {entry.filename!r} unpacks {entry.file_size // entry.compress_size or 1}"
+                              f" times its size (a zip bomb?): refused")
+    unpacked = sum(entry.file_size for entry in entries)
+    if unpacked > MAX_UNPACKED:
+        raise SourceError(f"{source}: unpacks to {unpacked // 1024 // 1024} MB; a package holds at most "
+                          f"{MAX_UNPACKED // 1024 // 1024} MB")
+    sizes = {entry.filename: entry.file_size for entry in entries if not entry.is_dir()}
+
+    def read(name: str) -> bytes:
+        try:
+            with archive.open(name) as member:
+                data = member.read(sizes[name] + 1)
+        except UNREADABLE_ENTRY as exc:
+            raise SourceError(f"{source}: the entry {name!r} cannot be read: {exc}") from exc
+        if len(data) > sizes[name]:
+            raise SourceError(f"{source}: the entry {name!r} is larger than its header says: refused")
+        return data
+
+    return list(sizes), read
 
 
 def convert_package_folder(folder: Path, studio: Studio | None = None) -> list[Converted]:
     """Every item of an unpacked content package (a folder holding imsmanifest.xml)."""
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    return _package(names, lambda name: (folder / name).read_bytes(), folder.name, studio)
+    pending = PendingMedia(studio)
+    converted = _package(names, lambda name: (folder / name).read_bytes(), folder.name, pending)
+    pending.commit()
+    return converted
 
 
 def convert(fmt: str, content: bytes, source: str, folder: Path | None = None, studio: Studio | None = None
             ) -> list[Converted]:
-    """Parse a QTI item, a QTI content package (zip) or a Moodle quiz; the media they show are stored."""
+    """Parse a QTI item, a QTI content package (zip) or a Moodle quiz; the media they show are stored once the
+    whole upload could be read (SourceError otherwise, and nothing is stored)."""
+    pending = PendingMedia(studio)
     if fmt == "qti":
         if content[:2] == b"PK":
-            return _from_package(content, source, studio)
-        if folder is None:
-            beside = Beside(studio, lambda path: None, "sent with the item (send a content package, zip, with it)")
+            converted = _package(*_open_package(content, source), source, pending)
+        elif folder is None:
+            beside = Beside(pending, lambda path: None, "sent with the item (send a content package, zip, with it)")
+            converted = [parse_qti(content, source, beside.media, beside.read)]
         else:
             def read(path: str) -> bytes | None:
-                candidate = folder / path
-                return candidate.read_bytes() if candidate.is_file() else None
-            beside = Beside(studio, read, f"beside the file in {folder}")
-        return [parse_qti(content, source, beside.media, beside.read)]
-    if fmt == "moodle":
-        return parse_moodle(content, source, Beside(studio, lambda path: None, "in the quiz"))
-    raise ItemError(f"unknown format {fmt!r}: qti or moodle")
+                candidate = (folder / path).resolve()
+                inside = candidate.is_relative_to(folder.resolve())
+                return candidate.read_bytes() if inside and candidate.is_file() else None
+            beside = Beside(pending, read, f"beside the file in {folder}")
+            converted = [parse_qti(content, source, beside.media, beside.read)]
+    elif fmt == "moodle":
+        converted = parse_moodle(content, source, Beside(pending, lambda path: None, "in the quiz"))
+    else:
+        raise ItemError(f"unknown format {fmt!r}: qti or moodle")
+    pending.commit()
+    return converted
 
 
 def import_converted(studio: Studio, converted: list[Converted], caller: Caller, save: bool) -> list[dict]:

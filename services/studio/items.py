@@ -141,6 +141,8 @@ class Studio:
 
     # --- use cases -----------------------------------------------------------
     def _graph(self, item_id: str) -> Graph:
+        if not ITEM_ID.fullmatch(item_id):
+            raise ItemNotFound(f"no item {item_id!r}: item ids are letters, digits, '.', '_' and '-'")
         triples = self.platform.store.graph_triples(ox.NamedNode(self.graph_iri(item_id)))
         if not triples:
             raise ItemNotFound(f"no item {item_id}")
@@ -329,6 +331,7 @@ class Studio:
             raise ItemError(f"these fields need absolute IRIs: {'; '.join(bad)}")
 
 
+ITEM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+$")
 
 
