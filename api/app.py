@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi_offline import FastAPIOffline
 
-from api import errors
+from api import errors, pages
 from api.limits import BodyLimit
 from api.query_gate import QueryGate
 from api.routes import cockpit, grading, graphs, health, items, lists, queries, sparql
@@ -60,8 +60,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app.state.cockpit = Cockpit.build(app.state.access, app.state.lists)
     app.state.cockpit.people.ensure_administrator(settings.admin_token)
 
-    errors.install(app, DOMAIN_ERRORS)
+    errors.install(app, DOMAIN_ERRORS, html=pages.error_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for module in (health, sparql, queries, graphs, lists, items, grading, cockpit):
         app.include_router(module.router)
+    pages.install(app)
     return app

@@ -20,6 +20,7 @@ from services.lists.model import (
 )
 from services.lists.rdf import KIND_IRIS, change_triples, entry_triples
 from services.lists.export import as_csv, as_json, as_rdf
+from services.lists.tree import TreeView, plan_move, tree_view
 from services.lists.repository import OFFICIEL, ListError, ListInfo, ListRepository, NotFound
 from services.platform import Platform
 from store.terms import OS
@@ -61,6 +62,7 @@ class ListLibrary:
         self._effective: dict[tuple[str, str], tuple[tuple, EffectiveList]] = {}
         self._documents: dict[tuple[str, str, str], tuple[tuple, bytes]] = {}
         self._chains: dict[tuple[str, str], tuple[ListInfo, list[str]]] = {}
+        self._trees: dict[tuple[str, str], tuple[tuple, TreeView]] = {}
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
 
@@ -69,6 +71,7 @@ class ListLibrary:
         with self._lock:
             self._effective.clear()
             self._documents.clear()
+            self._trees.clear()
             self._chains.clear()
         self.repo.forget_all()
 
@@ -138,6 +141,21 @@ class ListLibrary:
         with self._lock:
             self._effective[(key, level)] = (revisions, result)
         return result
+
+    def tree(self, key: str, level: str) -> TreeView:
+        """Every entry a level sees or hides, marked with where its values come from (cached like the list)."""
+        layers = self.layers(key, level)[1]
+        revisions = tuple(layer.revision for layer in layers)
+        with self._lock:
+            cached = self._trees.get((key, level))
+        if cached and cached[0] == revisions and None not in revisions:
+            return cached[1]
+        view = tree_view(layers)
+        with self._lock:
+            if len(self._trees) > 64:
+                self._trees.clear()
+            self._trees[(key, level)] = (revisions, view)
+        return view
 
     def document(self, key: str, level: str, fmt: str) -> bytes:
         """The effective list serialised as json, turtle, jsonld or csv (cached until a graph changes)."""
@@ -301,6 +319,19 @@ class ListLibrary:
         entry_triples(data, updated, info.iri)
         self._commit(info, level, data, [entry.iri],
                      self._edit(info, level, "edit", who, f"{kind} of '{entry.label()}' (its own entry)", entry.iri))
+
+    @serialized
+    def move(self, key: str, level: str, target: str, position: int, who: str) -> int:
+        """Put an entry at a position among its siblings (0 first) with as few reorder changes as the orders
+        allow; returns how many were made."""
+        view = self.tree(key, level)
+        node = view.nodes.get(target)
+        if node is None:
+            raise NotFound(f"no entry {target} in list '{key}' at level {level}")
+        planned = plan_move(view.children(node.parent), target, position)
+        for iri, order in planned:
+            self.change(key, level, REORDER, iri, who, order=order)
+        return len(planned)
 
     @serialized
     def remove_entry(self, key: str, level: str, target: str, who: str) -> list[str]:
