@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from api.pages import cockpit, home, lists, login, sparql_console
-from api.pages.i18n import LocaleMiddleware, _, load
+from api.pages.i18n import N_, LocaleMiddleware, _, load
 from api.pages.render import fragment, is_htmx, render, templates
 from api.security import SESSION_COOKIE, principal_for_token
 from services.access.model import ANONYMOUS, Principal
@@ -21,8 +21,9 @@ from store.paths import WEB_DIR
 from starlette.exceptions import HTTPException
 
 STATIC = "/ui/static"
-TITLES = {401: "Sign in", 403: "Not allowed", 404: "Not found", 409: "Conflict", 413: "Too large",
-          422: "Cannot be done", 503: "Unavailable"}
+TITLES = {401: N_("Sign in"), 403: N_("Not allowed"), 404: N_("Not found"), 409: N_("Conflict"),
+          413: N_("Too large"), 422: N_("Cannot be done"), 503: N_("Unavailable")}
+ERROR_TITLE = N_("Error")
 
 
 def install(app: FastAPI) -> None:
@@ -63,7 +64,7 @@ def error_page(request: Request, status: int, text: str, headers: dict | None) -
     if status == 401:
         return login.login_page(request, principal, status=401, reason=text)
     page = render(request, principal, "error.html", status=status, status_code=status,
-                  title=_(TITLES.get(status, "Error")), reason=text)
+                  title=_(TITLES.get(status, ERROR_TITLE)), reason=text)
     if headers and status != 401:
         for key, value in headers.items():
             page.headers.setdefault(key, value)

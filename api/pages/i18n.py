@@ -88,6 +88,11 @@ def _(message: str) -> str:
     return _current.get().gettext(message)
 
 
+def N_(message: str) -> str:
+    """Mark a message of a constant for the catalogue; it is translated where it is shown (`_(constant)`)."""
+    return message
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Translate a message that depends on a number."""
     return _current.get().ngettext(singular, plural, n)

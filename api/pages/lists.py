@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from api.csrf import check_page_request
-from api.pages.i18n import _, current, ngettext
+from api.pages.i18n import N_, _, current, ngettext
 from api.pages.render import done, redirect, render
 from api.security import ListsAdminister, ListsRead, Principal
 from importers.list_csv import CsvError, parse_csv
@@ -27,9 +27,9 @@ from services.lists.repository import OFFICIEL, ListError
 
 router = APIRouter(prefix="/ui/lists", dependencies=[Depends(check_page_request)], include_in_schema=False)
 LevelQuery = Annotated[str, Form()]
-CHANGE_NAMES = {"add": "added", HIDE: "hidden", SHOW: "shown again", RELABEL: "relabelled", REORDER: "moved",
-                "edit": "edited", "remove": "removed", "revert": "reverted", "create": "list created",
-                "import": "imported"}
+CHANGE_NAMES = {"add": N_("added"), HIDE: N_("hidden"), SHOW: N_("shown again"), RELABEL: N_("relabelled"),
+                REORDER: N_("moved"), "edit": N_("edited"), "remove": N_("removed"), "revert": N_("reverted"),
+                "create": N_("list created"), "import": N_("imported")}
 
 
 def library_of(request: Request) -> ListLibrary:
@@ -287,7 +287,7 @@ def history(request: Request, key: str, principal: ListsAdminister, level: str):
     ctx = tree_context(request, principal, key, level)
     levels, _labels = levels_tree(library_of(request))
     names = {str(iri): name for name, iri in EDIT_KINDS.items()}
-    rows = [{**row, "kind_name": _(CHANGE_NAMES.get(names.get(row.get("kind", ""), ""), "edited"))}
+    rows = [{**row, "kind_name": _(CHANGE_NAMES.get(names.get(row.get("kind", ""), ""), CHANGE_NAMES["edit"]))}
             for row in library_of(request).history(key, level)]
     return render(request, principal, "lists/history.html", title=ctx["list_name"], tab="history", levels=levels,
                   link=f"/ui/lists/{key}/history", rows=rows, **ctx)

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.csrf import CSRF_COOKIE, check_page_request, new_token
-from api.pages.i18n import LANG_COOKIE, LOCALES, _
+from api.pages.i18n import LANG_COOKIE, LOCALES, N_, _
 from api.pages.render import redirect, render, safe_next
 from api.security import SESSION_COOKIE, Public, principal_for_claims, principal_for_token
 from services.access.audit import AuditEvent
@@ -29,10 +29,10 @@ OIDC_STATE_COOKIE = "ontosides_oidc_state"
 SESSION_LABEL = "web session"
 # The demo people a newcomer may sign in as (ONTOSIDES_DEMO_LOGIN=1): one of each role, at the first faculty.
 DEMO_PEOPLE = (
-    ("admin", "Platform administrator"), ("la0-0", "List administrator (faculty)"),
-    ("rs0-0", "Head of the school office"), ("sco0-0", "School office"), ("ge0-0", "Exam manager"),
-    ("t0-0-0", "Teacher"), ("ch0-0", "Researcher"), ("de0-0", "Director of studies"), ("cor0-0", "Grader"),
-    ("sup0-0", "Supervisor"), ("s0-0-0", "Student"),
+    ("admin", N_("Platform administrator")), ("la0-0", N_("List administrator (faculty)")),
+    ("rs0-0", N_("Head of the school office")), ("sco0-0", N_("School office")), ("ge0-0", N_("Exam manager")),
+    ("t0-0-0", N_("Teacher")), ("ch0-0", N_("Researcher")), ("de0-0", N_("Director of studies")), ("cor0-0", N_("Grader")),
+    ("sup0-0", N_("Supervisor")), ("s0-0-0", N_("Student")),
 )
 
 

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.csrf import CSRF_COOKIE, new_token
-from api.pages.i18n import _, current, ngettext
+from api.pages.i18n import N_, _, current, ngettext
 from services.access.model import Principal
 from services.cockpit.model import CockpitError
 
@@ -37,26 +37,26 @@ class Destination:
 
 # The menu and the home page, in the order a person meets them (labels translated when rendered).
 DESTINATIONS = (
-    Destination("/ui/lists", "List library",
-                "Levels Officiel, universities and faculties; each list as a tree, with what your level changed.",
+    Destination("/ui/lists", N_("List library"),
+                N_("Levels Officiel, universities and faculties; each list as a tree, with what your level changed."),
                 "lists:read", "planner"),
-    Destination("/ui/sparql", "SPARQL console",
-                "The named queries as forms, results as tables and CSV; your own SPARQL in the editor.",
+    Destination("/ui/sparql", N_("SPARQL console"),
+                N_("The named queries as forms, results as tables and CSV; your own SPARQL in the editor."),
                 "sparql:query", "research"),
-    Destination("/ui/me", "My information",
-                "Your names, e-mail addresses (verified by a code) and the tokens of your scripts.",
+    Destination("/ui/me", N_("My information"),
+                N_("Your names, e-mail addresses (verified by a code) and the tokens of your scripts."),
                 "account:self", "cockpit"),
-    Destination("/ui/cockpit/people", "Users and functions",
-                "Find the people of your organisations and give or remove their functions.",
+    Destination("/ui/cockpit/people", N_("Users and functions"),
+                N_("Find the people of your organisations and give or remove their functions."),
                 "cockpit:manage", "cockpit"),
-    Destination("/ui/cockpit/offers", "Training offer",
-                "The formations of your faculties by year and period, each with its cohort.",
+    Destination("/ui/cockpit/offers", N_("Training offer"),
+                N_("The formations of your faculties by year and period, each with its cohort."),
                 "cockpit:manage", "cockpit"),
-    Destination("/ui/cockpit/cohorts", "Cohort groups",
-                "The students of each cohort; import them from the template file.",
+    Destination("/ui/cockpit/cohorts", N_("Cohort groups"),
+                N_("The students of each cohort; import them from the template file."),
                 "cockpit:manage", "cockpit"),
-    Destination("/ui/cockpit/groups", "Groups",
-                "Groups for a resit or a tutorial: members, administrators, institutions.",
+    Destination("/ui/cockpit/groups", N_("Groups"),
+                N_("Groups for a resit or a tutorial: members, administrators, institutions."),
                 "groups:administer", "cockpit"),
 )
 
