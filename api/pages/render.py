@@ -124,8 +124,13 @@ def is_htmx(request: Request) -> bool:
 
 
 def _csrf(request: Request) -> tuple[str, bool]:
+    """The caller's anti-forgery token, and whether it is new (one per request: the form and the cookie agree)."""
     token = request.cookies.get(CSRF_COOKIE)
-    return (token, False) if token else (new_token(), True)
+    if token:
+        return token, False
+    if not hasattr(request.state, "new_csrf"):
+        request.state.new_csrf = new_token()
+    return request.state.new_csrf, True
 
 
 def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None,
