@@ -128,10 +128,18 @@ def new_token(request: Request, principal: AccountSelf, label: Text, days: Annot
         return redirect(request, "/ui/me", _("A token lasts from 1 to 3650 days."), "error")
     token, _iri = access.tokens.issue(principal.person, label.strip() or "script", days, principal.person)
     person = cockpit_of(request).people.get(principal.person)
-    return render(request, principal, "cockpit/me.html", title=_("My information"), me=person,
+    page = render(request, principal, "cockpit/me.html", title=_("My information"), me=person,
                   tokens=access.tokens.of(principal.person), labels=access.directory.tree().labels,
                   new_token=token, flash={"kind": "ok", "text": _("Token created: copy it now, it will not be "
                                                                   "shown again.")})
+    page.headers["HX-Push-Url"] = "/ui/me"  # reloading the page shows the tokens, never this one again
+    return page
+
+
+@router.get("/me/tokens")
+def tokens_page(request: Request, principal: AccountSelf):
+    """The tokens live on « Mes informations »."""
+    return redirect(request, "/ui/me")
 
 
 @router.post("/me/tokens/{token_id}/revoke")
