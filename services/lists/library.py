@@ -157,6 +157,14 @@ class ListLibrary:
             self._trees[(key, level)] = (revisions, view)
         return view
 
+    def warm(self) -> int:
+        """Read every list at its owner level once (the référentiel's 5,000 entries take seconds to read), so
+        the first person to open a list does not wait for it; returns how many lists were read."""
+        lists = self.repo.catalogue().values()
+        for info in lists:
+            self.tree(info.key, info.owner)
+        return len(lists)
+
     def document(self, key: str, level: str, fmt: str) -> bytes:
         """The effective list serialised as json, turtle, jsonld or csv (cached until a graph changes)."""
         info, layers = self.layers(key, level)
