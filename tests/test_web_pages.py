@@ -221,3 +221,23 @@ def test_moving_an_entry_with_the_arrows(app):
     university = browser.get("/ui/lists/referentiel", params={"level": UNIV}).text
     order = re.findall(r'<span class="notation">(IC-\d+)</span>', university)
     assert order.index("IC-003") < order.index("IC-004")
+
+
+def test_adding_removing_and_undoing_from_the_diff_page(app):
+    browser = signed_in(app, "la0-0")
+    csrf = browser.cookies[CSRF_COOKIE]
+    htmx = {"HX-Request": "true", "X-CSRF-Token": csrf}
+    added = browser.post("/ui/lists/referentiel/entries", headers=htmx, data={"level": UFR, "label_fr": "Ajout local"})
+    assert "Ajout local" in added.text and "ajouté ici" in added.text
+    iri = re.search(r'data-iri="([^"]+)"[^>]*>\s*<div class="line">(?:(?!</li>).)*Ajout local', added.text, re.S)[1]
+    removed = browser.post("/ui/lists/referentiel/changes", headers=htmx,
+                           data={"level": UFR, "entry": iri, "kind": "remove"})
+    assert "Ajout local" not in removed.text and flash(removed.text) == ["Élément supprimé."]
+    browser.post("/ui/lists/referentiel/changes", data={"level": UFR, "entry": IC + "5", "kind": "hide",
+                                                        "csrf_token": csrf})
+    diff_url = f"/ui/lists/referentiel/diff?level={UFR}"
+    undo = browser.post("/ui/lists/referentiel/changes", follow_redirects=False,
+                        data={"level": UFR, "entry": IC + "5", "kind": "revert", "change": "hide",
+                              "back": diff_url, "csrf_token": csrf})
+    assert undo.status_code == 303 and undo.headers["location"] == diff_url
+    assert "Modification annulée" in browser.get(diff_url).text

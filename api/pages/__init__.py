@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from api.pages import cockpit, home, lists, login, sparql_console
 from api.pages.i18n import N_, LocaleMiddleware, _, load
@@ -18,7 +19,6 @@ from api.security import SESSION_COOKIE, principal_for_token
 from services.access.model import ANONYMOUS, Principal
 from services.access.oidc_login import OidcLogin
 from store.paths import WEB_DIR
-from starlette.exceptions import HTTPException
 
 STATIC = "/ui/static"
 TITLES = {401: N_("Sign in"), 403: N_("Not allowed"), 404: N_("Not found"), 409: N_("Conflict"),
@@ -65,8 +65,7 @@ def error_page(request: Request, status: int, text: str, headers: dict | None) -
         return login.login_page(request, principal, status=401, reason=text)
     page = render(request, principal, "error.html", status=status, status_code=status,
                   title=_(TITLES.get(status, ERROR_TITLE)), reason=text)
-    if headers and status != 401:
-        for key, value in headers.items():
-            page.headers.setdefault(key, value)
+    for key, value in (headers or {}).items():
+        page.headers.setdefault(key, value)
     return page
 

@@ -23,7 +23,6 @@ from services.cockpit.model import CockpitError, NotFound
 router = APIRouter(prefix="/ui", dependencies=[Depends(check_page_request)], include_in_schema=False)
 MANAGERS = SCHOOL_OFFICE | HEADS
 Text = Annotated[str, Form()]
-OptionalText = Annotated[str, Form()]
 
 
 def cockpit_of(request: Request):
@@ -81,7 +80,7 @@ def me(request: Request, principal: AccountSelf):
 
 
 @router.post("/me/names")
-def rename(request: Request, principal: AccountSelf, family_name: Text, given_name: OptionalText = ""):
+def rename(request: Request, principal: AccountSelf, family_name: Text, given_name: Text = ""):
     """Change one's names."""
     people = cockpit_of(request).people
     return attempt(request, "/ui/me", lambda: people.rename(people.get(principal.person), family_name, given_name),
@@ -189,7 +188,7 @@ def person_page(request: Request, person_id: str, principal: CockpitManage):
 
 @router.post("/cockpit/people/{person_id}/functions")
 def give_function(request: Request, person_id: str, principal: CockpitGrant, function: Text, organisation: Text,
-                  start: OptionalText = "", end: OptionalText = ""):
+                  start: Text = "", end: Text = ""):
     """Give a person a function on an organisation (refused in words when the caller may not)."""
     functions = cockpit_of(request).functions
     back = f"/ui/cockpit/people/{person_id}"
@@ -244,7 +243,7 @@ def offers_choices(request: Request, principal: CockpitManage, component: str):
 
 @router.post("/cockpit/offers")
 def add_offer(request: Request, principal: CockpitManage, component: Text, diploma: Text, study_year: Text,
-              period: Text, mention: OptionalText = ""):
+              period: Text, mention: Text = ""):
     """Add a training offer (its cohort group comes with it)."""
     offers = cockpit_of(request).offers
     return attempt(request, f"/ui/cockpit/offers?component={component}",
@@ -308,7 +307,8 @@ async def create_group(request: Request, principal: CockpitManage, name: Text):
         group = await run_in_threadpool(groups.create, principal, name, institutions, [], [])
     except CockpitError as exc:
         return redirect(request, "/ui/cockpit/groups", str(exc), "error")
-    return redirect(request, f"/ui/cockpit/groups/{group.key}", _("Group « %(name)s » created.") % {"name": group.name})
+    return redirect(request, f"/ui/cockpit/groups/{group.key}",
+                    _("Group « %(name)s » created.") % {"name": group.name})
 
 
 @router.get("/cockpit/groups/{group_id}")
@@ -327,7 +327,7 @@ def group_page(request: Request, group_id: str, principal: GroupsAdminister):
 
 @router.post("/cockpit/groups/{group_id}")
 async def change_group(request: Request, group_id: str, principal: GroupsAdminister, action: Text,
-                       person: OptionalText = "", name: OptionalText = ""):
+                       person: Text = "", name: Text = ""):
     """Add or remove a member or an administrator, rename the group, or set its institutions."""
     groups = cockpit_of(request).groups
     form = await request.form()

@@ -26,7 +26,7 @@ from services.lists.model import HIDE, RELABEL, REORDER, SHOW
 from services.lists.repository import OFFICIEL, ListError
 
 router = APIRouter(prefix="/ui/lists", dependencies=[Depends(check_page_request)], include_in_schema=False)
-LevelQuery = Annotated[str, Form()]
+LevelField = Annotated[str, Form()]
 CHANGE_NAMES = {"add": N_("added"), HIDE: N_("hidden"), SHOW: N_("shown again"), RELABEL: N_("relabelled"),
                 REORDER: N_("moved"), "edit": N_("edited"), "remove": N_("removed"), "revert": N_("reverted"),
                 "create": N_("list created"), "import": N_("imported")}
@@ -76,13 +76,22 @@ def list_label(info_labels: dict[str, str], key: str) -> str:
 def tree_context(request: Request, principal: Principal, key: str, level: str) -> dict:
     """What the tree's templates need: the view, the level names, the caller's rights, the URLs."""
     library = library_of(request)
-    _tree, labels = levels_tree(library)
+    levels, labels = levels_tree(library)
     info = library.repo.get_list(key)
     query = urlencode({"level": level})
-    return {"view": library.tree(key, level), "key": key, "level": level, "level_labels": labels,
+    return {"view": library.tree(key, level), "key": key, "level": level, "level_labels": labels, "levels": levels,
             "admin": administers(request, principal, level), "dom_id": dom_id, "lang": current().locale,
             "list_name": list_label(info.labels, key), "info": info, "q": query,
             "base": f"/ui/lists/{key}"}
+
+
+def list_page(request: Request, principal: Principal, key: str, level: str, tab: str, ctx: dict | None = None,
+              **values):
+    """A tab of a list's page (tree, diff, history, import and export), with the levels beside it."""
+    ctx = ctx or tree_context(request, principal, key, level)
+    suffix = "" if tab == "tree" else f"/{tab}"
+    return render(request, principal, f"lists/{tab}.html", title=ctx["list_name"], tab=tab,
+                  link=f"/ui/lists/{key}{suffix}", **ctx, **values)
 
 
 @router.get("")
@@ -103,7 +112,7 @@ def library_page(request: Request, principal: ListsRead, level: str = OFFICIEL):
 
 
 @router.post("")
-def create_list(request: Request, principal: ListsAdminister, level: LevelQuery, name: Annotated[str, Form()],
+def create_list(request: Request, principal: ListsAdminister, level: LevelField, name: Annotated[str, Form()],
                 label: Annotated[str, Form()], category: Annotated[str, Form()]):
     """A new list owned by the level (the levels below inherit it)."""
     back = f"/ui/lists?{urlencode({'level': level})}"
@@ -122,12 +131,9 @@ def tree_page(request: Request, key: str, principal: ListsRead, level: str = OFF
     """A list at a level: its first entries painted at once, the rest opened on demand."""
     ctx = tree_context(request, principal, key, level)
     view = ctx["view"]
-    expanded = set()
-    if focus and focus in view.nodes:
-        expanded = {n.iri for n in view.ancestors(focus)}
-    levels, _labels = levels_tree(library_of(request))
-    return render(request, principal, "lists/tree.html", title=ctx["list_name"], tab="tree", levels=levels,
-                  link=f"/ui/lists/{key}", focus=focus, expanded=expanded, nodes=view.children(None), **ctx)
+    expanded = {n.iri for n in view.ancestors(focus)} if focus and focus in view.nodes else set()
+    return list_page(request, principal, key, level, "tree", ctx, focus=focus, expanded=expanded,
+                     nodes=view.children(None))
 
 
 @router.get("/{key}/children")
@@ -162,9 +168,10 @@ def panel(request: Request, key: str, principal: ListsAdminister, level: str, en
 
 
 def _answer(request: Request, principal: Principal, key: str, level: str, entry: str | None, message: str,
-            block: str | None = "row", kind: str = "ok"):
-    """After a change: the entry's row (or its parent's block) again for htmx, else back to the tree."""
-    back = f"/ui/lists/{key}?{urlencode({'level': level, **({'focus': entry} if entry else {})})}"
+            block: str | None = "row", kind: str = "ok", back: str = ""):
+    """After a change: the entry's row (or its parent's block) again for htmx, else back to the page the form
+    was on (the tree, focused on the entry, by default)."""
+    back = back or f"/ui/lists/{key}?{urlencode({'level': level, **({'focus': entry} if entry else {})})}"
     ctx = tree_context(request, principal, key, level)
     view = ctx["view"]
     node = view.nodes.get(entry) if entry else None
@@ -181,14 +188,14 @@ def _guard(request: Request, principal: Principal, level: str) -> None:
 
 
 @router.post("/{key}/changes")
-async def change(request: Request, key: str, principal: ListsAdminister, level: LevelQuery,
+async def change(request: Request, key: str, principal: ListsAdminister, level: LevelField,
                  entry: Annotated[str, Form()], kind: Annotated[str, Form()],
                  label_fr: Annotated[str, Form()] = "", label_en: Annotated[str, Form()] = "",
-                 change: Annotated[str, Form()] = ""):
+                 change: Annotated[str, Form()] = "", back: Annotated[str, Form()] = ""):
     """Hide, show, relabel, revert a change, or remove an entry the level added."""
     library = library_of(request)
     await run_in_threadpool(_guard, request, principal, level)
-    block = "row"
+    removed = False
     try:
         if kind in (HIDE, SHOW):
             await run_in_threadpool(library.change, key, level, kind, entry, principal.id)
@@ -202,16 +209,15 @@ async def change(request: Request, key: str, principal: ListsAdminister, level: 
             message = _("Change reverted: the inherited value shows again.")
         elif kind == "remove":
             await run_in_threadpool(library.remove_entry, key, level, entry, principal.id)
-            message, block = _("Entry removed."), "parent"
+            message, removed = _("Entry removed."), True
         else:
             raise ListError(f"unknown change {kind!r}")
     except ListError as exc:
-        return _answer(request, principal, key, level, entry, str(exc), kind="error")
-    if block == "parent":
-        view = library.tree(key, level)
-        parent = view.nodes[entry].parent if entry in view.nodes else None
-        return _answer_block(request, principal, key, level, parent, message)
-    return await run_in_threadpool(_answer, request, principal, key, level, entry, message)
+        return _answer(request, principal, key, level, entry, str(exc), kind="error", back=back)
+    if removed:  # the row goes away (htmx swaps it for nothing)
+        return done(request, principal, back or f"/ui/lists/{key}?{urlencode({'level': level})}", message,
+                    template="_empty.html")
+    return await run_in_threadpool(_answer, request, principal, key, level, entry, message, "row", "ok", back)
 
 
 def _answer_block(request: Request, principal: Principal, key: str, level: str, parent: str | None, message: str):
@@ -222,7 +228,7 @@ def _answer_block(request: Request, principal: Principal, key: str, level: str, 
 
 
 @router.post("/{key}/entries")
-async def add(request: Request, key: str, principal: ListsAdminister, level: LevelQuery,
+async def add(request: Request, key: str, principal: ListsAdminister, level: LevelField,
               label_fr: Annotated[str, Form()] = "", label_en: Annotated[str, Form()] = "",
               parent: Annotated[str, Form()] = "", notation: Annotated[str, Form()] = ""):
     """Add an entry at the root or under an entry the level sees."""
@@ -244,7 +250,7 @@ async def add(request: Request, key: str, principal: ListsAdminister, level: Lev
 
 
 @router.post("/{key}/move")
-async def move(request: Request, key: str, principal: ListsAdminister, level: LevelQuery,
+async def move(request: Request, key: str, principal: ListsAdminister, level: LevelField,
                entry: Annotated[str, Form()], position: Annotated[int | None, Form()] = None,
                direction: Annotated[str, Form()] = ""):
     """Move an entry among its siblings: up or down one place, or to a position (after a drag)."""
@@ -270,40 +276,32 @@ async def move(request: Request, key: str, principal: ListsAdminister, level: Le
 def diff(request: Request, key: str, principal: ListsRead, level: str):
     """What the level changed against its parent level, with a way back for each change."""
     ctx = tree_context(request, principal, key, level)
-    levels, _labels = levels_tree(library_of(request))
     result = library_of(request).diff(key, level)
     rows = []
     for change in result["changes"]:
         node = ctx["view"].nodes.get(change["target"])
         rows.append({**change, "label": node.entry.label(ctx["lang"]) if node else change["target"],
                      "kind_name": _(CHANGE_NAMES.get(change["kind"], change["kind"]))})
-    return render(request, principal, "lists/diff.html", title=ctx["list_name"], tab="diff", levels=levels,
-                  link=f"/ui/lists/{key}/diff", rows=rows, result=result, **ctx)
+    return list_page(request, principal, key, level, "diff", ctx, rows=rows, result=result)
 
 
 @router.get("/{key}/history")
 def history(request: Request, key: str, principal: ListsAdminister, level: str):
     """Who changed the list at this level, what and when."""
-    ctx = tree_context(request, principal, key, level)
-    levels, _labels = levels_tree(library_of(request))
     names = {str(iri): name for name, iri in EDIT_KINDS.items()}
     rows = [{**row, "kind_name": _(CHANGE_NAMES.get(names.get(row.get("kind", ""), ""), CHANGE_NAMES["edit"]))}
             for row in library_of(request).history(key, level)]
-    return render(request, principal, "lists/history.html", title=ctx["list_name"], tab="history", levels=levels,
-                  link=f"/ui/lists/{key}/history", rows=rows, **ctx)
+    return list_page(request, principal, key, level, "history", rows=rows)
 
 
 @router.get("/{key}/transfer")
 def transfer(request: Request, key: str, principal: ListsRead, level: str):
     """Export the list as the level sees it (CSV, SKOS); import the level's own entries from a spreadsheet."""
-    ctx = tree_context(request, principal, key, level)
-    levels, _labels = levels_tree(library_of(request))
-    return render(request, principal, "lists/transfer.html", title=ctx["list_name"], tab="transfer", levels=levels,
-                  link=f"/ui/lists/{key}/transfer", report=None, **ctx)
+    return list_page(request, principal, key, level, "transfer", report=None)
 
 
 @router.post("/{key}/import")
-async def import_csv(request: Request, key: str, principal: ListsAdminister, level: LevelQuery, file: UploadFile):
+async def import_csv(request: Request, key: str, principal: ListsAdminister, level: LevelField, file: UploadFile):
     """Add or update the level's own entries from a CSV file, all or nothing."""
     library = library_of(request)
     await run_in_threadpool(_guard, request, principal, level)
@@ -313,7 +311,5 @@ async def import_csv(request: Request, key: str, principal: ListsAdminister, lev
         report = await run_in_threadpool(library.import_rows, key, level, parse_csv(text), principal.id)
     except (ListError, CsvError) as exc:
         error = str(exc)
-    ctx = await run_in_threadpool(tree_context, request, principal, key, level)
-    levels, _labels = levels_tree(library)
-    return render(request, principal, "lists/transfer.html", title=ctx["list_name"], tab="transfer", levels=levels,
-                  link=f"/ui/lists/{key}/transfer", report=report, error=error, **ctx)
+    return await run_in_threadpool(list_page, request, principal, key, level, "transfer", None, report=report,
+                                   error=error)

@@ -31,7 +31,8 @@ SESSION_LABEL = "web session"
 DEMO_PEOPLE = (
     ("admin", N_("Platform administrator")), ("la0-0", N_("List administrator (faculty)")),
     ("rs0-0", N_("Head of the school office")), ("sco0-0", N_("School office")), ("ge0-0", N_("Exam manager")),
-    ("t0-0-0", N_("Teacher")), ("ch0-0", N_("Researcher")), ("de0-0", N_("Director of studies")), ("cor0-0", N_("Grader")),
+    ("t0-0-0", N_("Teacher")), ("ch0-0", N_("Researcher")), ("de0-0", N_("Director of studies")),
+    ("cor0-0", N_("Grader")),
     ("sup0-0", N_("Supervisor")), ("s0-0-0", N_("Student")),
 )
 

@@ -42,10 +42,10 @@ def cell(term) -> str:
 
 
 @router.get("")
-def console(request: Request, principal: SparqlQuery):
-    """The named queries, and the SPARQL editor."""
+def console(request: Request, principal: SparqlQuery, query: str | None = None):
+    """The named queries (one of them opened), and the SPARQL editor."""
     return render(request, principal, "sparql/console.html", title=_("SPARQL console"), queries=catalogue(request),
-                  chosen=None, table=None)
+                  chosen=None, opened=query, table=None, values={})
 
 
 @router.get("/run/{name}")
@@ -74,7 +74,7 @@ async def run(name: str, request: Request, principal: SparqlQuery, readable: Rea
     except (ParamError, QueryError, StoreError) as exc:
         error = str(exc)
     download = f"/queries/{name}/run?{urlencode({**{k: v for k, v in values.items() if v}, 'format': 'csv'})}"
-    context = dict(chosen=name, values=values, table=table, error=error, download=download, shown=SHOWN_ROWS)
+    context = dict(chosen=name, opened=name, values=values, table=table, error=error, download=download, shown=SHOWN_ROWS)
     if is_htmx(request):
         return render(request, principal, "sparql/_results.html", **context)
     return render(request, principal, "sparql/console.html", title=_("SPARQL console"), queries=catalogue(request),

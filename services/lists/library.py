@@ -131,31 +131,31 @@ class ListLibrary:
         return self._resolved(key, level, self.layers(key, level)[1])
 
     def _resolved(self, key: str, level: str, layers: list[Layer]) -> EffectiveList:
+        def compute() -> EffectiveList:
+            result = resolve(layers)
+            result.by_iri()  # built here, once: concurrent tag checks would otherwise each build it
+            return result
+
+        return self._cached(self._effective, (key, level), layers, compute)
+
+    def _cached(self, cache: dict, key: tuple, layers: list[Layer], compute, limit: int | None = None):
+        """A value derived from layers, computed again only when one of their revisions changed."""
         revisions = tuple(layer.revision for layer in layers)
         with self._lock:
-            cached = self._effective.get((key, level))
+            cached = cache.get(key)
         if cached and cached[0] == revisions and None not in revisions:
             return cached[1]
-        result = resolve(layers)
-        result.by_iri()  # built here, once: concurrent tag checks would otherwise each build it
+        value = compute()
         with self._lock:
-            self._effective[(key, level)] = (revisions, result)
-        return result
+            if limit is not None and len(cache) > limit:
+                cache.clear()
+            cache[key] = (revisions, value)
+        return value
 
     def tree(self, key: str, level: str) -> TreeView:
         """Every entry a level sees or hides, marked with where its values come from (cached like the list)."""
         layers = self.layers(key, level)[1]
-        revisions = tuple(layer.revision for layer in layers)
-        with self._lock:
-            cached = self._trees.get((key, level))
-        if cached and cached[0] == revisions and None not in revisions:
-            return cached[1]
-        view = tree_view(layers)
-        with self._lock:
-            if len(self._trees) > 64:
-                self._trees.clear()
-            self._trees[(key, level)] = (revisions, view)
-        return view
+        return self._cached(self._trees, (key, level), layers, lambda: tree_view(layers), limit=64)
 
     def warm(self) -> int:
         """Read every list at its owner level once (the référentiel's 5,000 entries take seconds to read), so
@@ -168,26 +168,19 @@ class ListLibrary:
     def document(self, key: str, level: str, fmt: str) -> bytes:
         """The effective list serialised as json, turtle, jsonld or csv (cached until a graph changes)."""
         info, layers = self.layers(key, level)
-        revisions = tuple(layer.revision for layer in layers)
-        with self._lock:
-            cached = self._documents.get((key, level, fmt))
-        if cached and cached[0] == revisions and None not in revisions:
-            return cached[1]
-        effective = self._resolved(key, level, layers)
-        if fmt == "json":
-            body = json.dumps(as_json(effective, info), ensure_ascii=False).encode()
-        elif fmt == "csv":
-            body = as_csv(effective).encode()
-        elif fmt in ("turtle", "jsonld"):
-            rdf_format = ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.JSON_LD
-            body = as_rdf(effective, info, self.repo.scheme_triples(info), rdf_format)
-        else:
+
+        def serialise() -> bytes:
+            effective = self._resolved(key, level, layers)
+            if fmt == "json":
+                return json.dumps(as_json(effective, info), ensure_ascii=False).encode()
+            if fmt == "csv":
+                return as_csv(effective).encode()
+            if fmt in ("turtle", "jsonld"):
+                rdf_format = ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.JSON_LD
+                return as_rdf(effective, info, self.repo.scheme_triples(info), rdf_format)
             raise ListError(f"unknown format {fmt!r}: json, turtle, jsonld or csv")
-        with self._lock:
-            if len(self._documents) > 256:
-                self._documents.clear()
-            self._documents[(key, level, fmt)] = (revisions, body)
-        return body
+
+        return self._cached(self._documents, (key, level, fmt), layers, serialise, limit=256)
 
     def diff(self, key: str, level: str) -> dict:
         """The level's local changes against its parent's effective list, in words."""

@@ -19,6 +19,7 @@ def test_a_researcher_runs_a_named_query_and_downloads_its_csv(page, site):
     expect(page.get_by_role("heading", level=1)).to_have_text("Console SPARQL")
     expect(page.locator("#yasgui .CodeMirror")).to_be_visible()
     accessible(page, "the SPARQL console")
+    page.get_by_role("link", name="referentiel_items", exact=True).click()
     section = page.locator("#q-referentiel_items")
     expect(section.get_by_label(re.compile("^scheme"))).to_have_value("https://data.ontosides.fr/list/referentiel")
     section.get_by_role("button", name="Lancer").click()

@@ -49,7 +49,8 @@ def open_panel(page, notation: str):
 
 def test_a_list_admin_hides_and_relabels_at_a_faculty_and_the_university_is_unchanged(page, site):
     sign_in(page, site, "Administrateur de listes", "/ui/lists")
-    page.get_by_role("navigation", name="Niveaux").get_by_role("link", name=re.compile("UFR de médecine 1 — Grenoble")).click()
+    levels = page.get_by_role("navigation", name="Niveaux")
+    levels.get_by_role("link", name=re.compile("UFR de médecine 1 — Grenoble")).click()
     page.get_by_role("link", name="Référentiel R2C").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Référentiel R2C")
     accessible(page, "the référentiel at a faculty")
@@ -61,7 +62,8 @@ def test_a_list_admin_hides_and_relabels_at_a_faculty_and_the_university_is_unch
     panel = open_panel(page, "IC-003")
     panel.get_by_label("Libellé (français)").fill("Item 3 : pneumologie (libellé de l'UFR)")
     panel.get_by_role("button", name="Renommer à ce niveau").click()
-    expect(entry(page, "IC-003").locator(":scope > .line .label")).to_have_text("Item 3 : pneumologie (libellé de l'UFR)")
+    relabelled = "Item 3 : pneumologie (libellé de l'UFR)"
+    expect(entry(page, "IC-003").locator(":scope > .line .label")).to_have_text(relabelled)
     expect(entry(page, "IC-003").locator(".badge.relabelled")).to_have_text("renommé ici")
 
     panel = open_panel(page, "IC-006")
@@ -76,7 +78,8 @@ def test_a_list_admin_hides_and_relabels_at_a_faculty_and_the_university_is_unch
     first, third = children.nth(0), children.nth(2)
     moving = third.locator(".notation").first.inner_text()
     third.drag_to(first)
-    expect(entry(page, "IC-007").locator(":scope > ul > li.entry").first.locator(".notation").first).to_have_text(moving)
+    first_child = entry(page, "IC-007").locator(":scope > ul > li.entry").first
+    expect(first_child.locator(".notation").first).to_have_text(moving)
     expect(entry(page, moving).locator(".badge.reordered")).to_have_text("déplacé ici")
 
     panel = open_panel(page, "IC-004")
