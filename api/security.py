@@ -8,20 +8,23 @@ route table reads it, so a route without one fails the suite.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.csrf import check_header
 from services.access.audit import AuditEvent
 from services.access.model import ANONYMOUS, Principal
-from services.access.oidc import OidcRefused, looks_like_jwt
+from services.access.oidc import Claims, OidcRefused, looks_like_jwt
 from services.access.policy import ACTIONS
 from services.access.tokens import TokenRefused
 from services.cockpit.people import Identity
 
 SESSION_COOKIE = "ontosides_session"
+PAGES_PREFIX = "/ui/"
 _bearer = HTTPBearer(auto_error=False, description="a platform token, an OpenID Connect token, or a session")
 
 __all__ = ["Principal", "ANONYMOUS", "authenticate", "CurrentPrincipal", "Requires"]
@@ -52,12 +55,7 @@ def principal_for_token(request: Request, token: str) -> Principal:
             claims = access.oidc.verify(token)
         except OidcRefused as exc:
             raise _refuse(request, str(exc)) from None
-        university = state.cockpit.people.university_of_scope(claims.scope)
-        if university is None:
-            raise _refuse(request, f"no university of this platform issues EPPNs @{claims.scope}")
-        person = state.cockpit.people.provision(Identity(claims.eppn, university, claims.family_name or "",
-                                                         claims.given_name, claims.email, claims.email_verified))
-        return access.directory.principal(person.iri, "oidc")
+        return principal_for_claims(request, claims)
     try:
         record = access.tokens.verify(token)
     except TokenRefused as exc:
@@ -65,14 +63,30 @@ def principal_for_token(request: Request, token: str) -> Principal:
     return access.directory.principal(record.person, "token")
 
 
+def principal_for_claims(request: Request, claims: Claims) -> Principal:
+    """The principal of verified OpenID Connect claims: the account of the EPPN, created at its first login."""
+    state = request.app.state
+    university = state.cockpit.people.university_of_scope(claims.scope)
+    if university is None:
+        raise _refuse(request, f"no university of this platform issues EPPNs @{claims.scope}")
+    person = state.cockpit.people.provision(Identity(claims.eppn, university, claims.family_name or "",
+                                                     claims.given_name, claims.email, claims.email_verified))
+    return state.access.directory.principal(person.iri, "oidc")
+
+
 def authenticate(request: Request,
                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
-    """The caller: from the bearer token, else the session cookie; anonymous without either."""
+    """The caller: from the bearer token, else the session cookie; anonymous without either.
+
+    The browser sends the cookie to whatever asks for it, so an unsafe API request authenticated by the cookie
+    must carry the anti-forgery header too (the pages check their forms' token themselves)."""
     if credentials is not None:
         return principal_for_token(request, credentials.credentials)
     session = request.cookies.get(SESSION_COOKIE)
     if session:
-        return principal_for_token(request, session)
+        if not request.url.path.startswith(PAGES_PREFIX):
+            check_header(request)
+        return dataclasses.replace(principal_for_token(request, session), via="session")
     return ANONYMOUS
 
 

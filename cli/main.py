@@ -226,7 +226,7 @@ def demo(triples: Annotated[int | None, typer.Option(help="generate about this m
 def serve(host: Annotated[str | None, typer.Option(help="interface [default: 127.0.0.1]")] = None,
           port: Annotated[int | None, typer.Option(help="port [default: 8000]")] = None,
           store: StoreOpt = None):
-    """Serve the HTTP API (docs at /docs, SPARQL at /sparql)."""
+    """Serve the web pages (/ui/) and the HTTP API (docs at /docs, SPARQL at /sparql)."""
     import uvicorn
 
     from api.app import create_app
@@ -236,7 +236,8 @@ def serve(host: Annotated[str | None, typer.Option(help="interface [default: 127
         application = create_app(settings)
     except StoreError as exc:
         fail(str(exc))
-    out.print(f"serving {settings.store} on http://{host or settings.host}:{port or settings.port} (docs: /docs)")
+    out.print(f"serving {settings.store} on http://{host or settings.host}:{port or settings.port} "
+              "(pages: /ui/, API docs: /docs)")
     uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")
 
 

@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     oidc_jwks_url: str | None = Field(None, description="the issuer's JWKS; default: its discovery document's jwks_uri")
     oidc_eppn_claim: str = Field("eduPersonPrincipalName", description="the claim holding the EPPN")
     oidc_algorithms: str = "RS256,ES256"
+    oidc_client_id: str | None = Field(None, description="the web pages' client id at the issuer (sign-in with the "
+                                                         "authorization-code flow and PKCE)")
+    oidc_client_secret: str | None = Field(None, description="the web client's secret (none for a public client)")
+    oidc_redirect_url: str | None = Field(None, description="where the issuer sends the browser back; default: "
+                                                            "<this server>/ui/login/oidc/callback")
+    oidc_scopes: str = "openid profile email"
+    session_hours: int = Field(12, ge=1, le=24 * 30, description="how long a web session (its platform token) lasts")
+    demo_login: bool = Field(False, description="let anyone sign in as a demo person (`make run` turns it on; "
+                                                "never on a real platform)")
     token_days: int = Field(90, description="how long a platform token lasts unless asked otherwise")
     search_dir: str | None = Field(None, description="folder of the items' full-text index; by default beside an "
                                                      "on-disk store (<store>-search), in memory for other stores")

@@ -120,13 +120,9 @@ async def parse_protocol(request: Request) -> ProtocolRequest:
     return ProtocolRequest(query, update, params)
 
 
-async def run_query(request: Request, platform: Platform, query: str, readable: frozenset[str] | None,
-                    requested=None, bindings: dict | None = None, fmt: str | None = None,
-                    interrupt: bool = True) -> Response:
-    """Run a read-only query over the caller's dataset, within the limits, in a negotiated format.
-
-    Text a caller wrote is interruptible (the engine checks the clock in each group), except for callers who
-    read everything (administrators), whose analytic queries would pay a few microseconds a row for it."""
+async def execute_query(request: Request, platform: Platform, query: str, readable: frozenset[str] | None,
+                        requested=None, bindings: dict | None = None, interrupt: bool = True):
+    """Run a read-only query over the caller's dataset within the limits, through the query gate."""
     settings = platform.settings
     limits = Limits(timeout_s=settings.query_timeout_s, max_results=settings.max_results,
                     interrupt=interrupt and readable is not None)
@@ -135,7 +131,17 @@ async def run_query(request: Request, platform: Platform, query: str, readable: 
     def execute():
         return platform.store.execute(query, bindings, limits, dataset)
 
-    result = await request.app.state.query_gate.run(execute)
+    return await request.app.state.query_gate.run(execute)
+
+
+async def run_query(request: Request, platform: Platform, query: str, readable: frozenset[str] | None,
+                    requested=None, bindings: dict | None = None, fmt: str | None = None,
+                    interrupt: bool = True) -> Response:
+    """Run a read-only query over the caller's dataset, within the limits, in a negotiated format.
+
+    Text a caller wrote is interruptible (the engine checks the clock in each group), except for callers who
+    read everything (administrators), whose analytic queries would pay a few microseconds a row for it."""
+    result = await execute_query(request, platform, query, readable, requested, bindings, interrupt)
     offered = GRAPH_TYPES if isinstance(result, GraphResult) else RESULT_TYPES
     default = "text/turtle" if isinstance(result, GraphResult) else "application/sparql-results+json"
     media = choose(request.headers.get("accept"), fmt, offered, default)

@@ -64,23 +64,27 @@ class Tokens:
         query = self.queries.get(name)
         return self.platform.store.select(query.text, query.bind({"graph": self.graph, **params})).rows
 
-    def issue(self, person: str, label: str, days: int, issued_by: str | None) -> tuple[str, str]:
-        """A new token for a person, valid for some days; returns (the token, once, and its IRI)."""
-        if not 1 <= days <= 3650:
+    def issue(self, person: str, label: str, days: int, issued_by: str | None,
+              hours: int | None = None) -> tuple[str, str]:
+        """A new token for a person, valid for some days (or hours); returns (the token, once, and its IRI)."""
+        if hours is None and not 1 <= days <= 3650:
             raise ValueError("a token lasts 1 to 3650 days")
+        lifetime = dt.timedelta(hours=hours) if hours is not None else dt.timedelta(days=days)
         token = PREFIX + secrets.token_urlsafe(32)
         iri = self.platform.iri("token", uuid.uuid4().hex)
-        self.platform.writer.apply([GraphChange(self.graph, self._triples(iri, token, person, label, days, issued_by))])
+        change = GraphChange(self.graph, self._triples(iri, token, person, label, lifetime, issued_by))
+        self.platform.writer.apply([change])
         return token, iri
 
-    def _triples(self, iri: str, token: str, person: str, label: str, days: int, issued_by: str | None) -> Graph:
+    def _triples(self, iri: str, token: str, person: str, label: str, lifetime: dt.timedelta,
+                 issued_by: str | None) -> Graph:
         created = now()
         data = Graph()
         node = URIRef(iri)
         data.add((node, RDF.type, OS.AccessToken))
         data.add((node, OS.tokenHash, Literal(digest(token))))
         data.add((node, OS.issuedTo, URIRef(person)))
-        data.add((node, OS.expires, _stamp(created + dt.timedelta(days=days))))
+        data.add((node, OS.expires, _stamp(created + lifetime)))
         data.add((node, DCTERMS.created, _stamp(created)))
         data.add((node, RDFS.label, Literal(label or "token")))
         if issued_by:
@@ -93,7 +97,7 @@ class Tokens:
             return
         old = self._rows("token_by_label", person=person, label=label)
         iri = self.platform.iri("token", "configured-" + hashlib.sha256(label.encode()).hexdigest()[:12])
-        change = GraphChange(self.graph, self._triples(iri, token, person, label, 3650, None),
+        change = GraphChange(self.graph, self._triples(iri, token, person, label, dt.timedelta(days=3650), None),
                              drop_subjects=[r["t"].value for r in old] + [iri])
         self.platform.writer.apply([change])
 

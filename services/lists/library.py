@@ -20,6 +20,7 @@ from services.lists.model import (
 )
 from services.lists.rdf import KIND_IRIS, change_triples, entry_triples
 from services.lists.export import as_csv, as_json, as_rdf
+from services.lists.tree import TreeView, plan_move, tree_view
 from services.lists.repository import OFFICIEL, ListError, ListInfo, ListRepository, NotFound
 from services.platform import Platform
 from store.terms import OS
@@ -71,6 +72,7 @@ class ListLibrary:
         self._effective: dict[tuple[str, str], tuple[tuple, EffectiveList]] = {}
         self._documents: dict[tuple[str, str, str], tuple[tuple, bytes]] = {}
         self._chains: dict[tuple[str, str], tuple[ListInfo, list[str]]] = {}
+        self._trees: dict[tuple[str, str], tuple[tuple, TreeView]] = {}
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
 
@@ -79,6 +81,7 @@ class ListLibrary:
         with self._lock:
             self._effective.clear()
             self._documents.clear()
+            self._trees.clear()
             self._chains.clear()
         self.repo.forget_all()
 
@@ -138,40 +141,56 @@ class ListLibrary:
         return self._resolved(key, level, self.layers(key, level)[1])
 
     def _resolved(self, key: str, level: str, layers: list[Layer]) -> EffectiveList:
+        def compute() -> EffectiveList:
+            result = resolve(layers)
+            result.by_iri()  # built here, once: concurrent tag checks would otherwise each build it
+            return result
+
+        return self._cached(self._effective, (key, level), layers, compute)
+
+    def _cached(self, cache: dict, key: tuple, layers: list[Layer], compute, limit: int | None = None):
+        """A value derived from layers, computed again only when one of their revisions changed."""
         revisions = tuple(layer.revision for layer in layers)
         with self._lock:
-            cached = self._effective.get((key, level))
+            cached = cache.get(key)
         if cached and cached[0] == revisions and None not in revisions:
             return cached[1]
-        result = resolve(layers)
-        result.by_iri()  # built here, once: concurrent tag checks would otherwise each build it
+        value = compute()
         with self._lock:
-            self._effective[(key, level)] = (revisions, result)
-        return result
+            if limit is not None and len(cache) > limit:
+                cache.clear()
+            cache[key] = (revisions, value)
+        return value
+
+    def tree(self, key: str, level: str) -> TreeView:
+        """Every entry a level sees or hides, marked with where its values come from (cached like the list)."""
+        layers = self.layers(key, level)[1]
+        return self._cached(self._trees, (key, level), layers, lambda: tree_view(layers), limit=64)
+
+    def warm(self) -> int:
+        """Read every list at its owner level once (the référentiel's 5,000 entries take seconds to read), so
+        the first person to open a list does not wait for it; returns how many lists were read."""
+        lists = self.repo.catalogue().values()
+        for info in lists:
+            self.tree(info.key, info.owner)
+        return len(lists)
 
     def document(self, key: str, level: str, fmt: str) -> bytes:
         """The effective list serialised as json, turtle, jsonld or csv (cached until a graph changes)."""
         info, layers = self.layers(key, level)
-        revisions = tuple(layer.revision for layer in layers)
-        with self._lock:
-            cached = self._documents.get((key, level, fmt))
-        if cached and cached[0] == revisions and None not in revisions:
-            return cached[1]
-        effective = self._resolved(key, level, layers)
-        if fmt == "json":
-            body = json.dumps(as_json(effective, info), ensure_ascii=False).encode()
-        elif fmt == "csv":
-            body = as_csv(effective).encode()
-        elif fmt in ("turtle", "jsonld"):
-            rdf_format = ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.JSON_LD
-            body = as_rdf(effective, info, self.repo.scheme_triples(info), rdf_format)
-        else:
+
+        def serialise() -> bytes:
+            effective = self._resolved(key, level, layers)
+            if fmt == "json":
+                return json.dumps(as_json(effective, info), ensure_ascii=False).encode()
+            if fmt == "csv":
+                return as_csv(effective).encode()
+            if fmt in ("turtle", "jsonld"):
+                rdf_format = ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.JSON_LD
+                return as_rdf(effective, info, self.repo.scheme_triples(info), rdf_format)
             raise ListError(f"unknown format {fmt!r}: json, turtle, jsonld or csv")
-        with self._lock:
-            if len(self._documents) > 256:
-                self._documents.clear()
-            self._documents[(key, level, fmt)] = (revisions, body)
-        return body
+
+        return self._cached(self._documents, (key, level, fmt), layers, serialise, limit=256)
 
     def diff(self, key: str, level: str) -> dict:
         """The level's local changes against its parent's effective list, in words."""
@@ -313,6 +332,19 @@ class ListLibrary:
         entry_triples(data, updated, info.iri)
         self._commit(info, level, data, [entry.iri],
                      self._edit(info, level, "edit", who, f"{kind} of '{entry.label()}' (its own entry)", entry.iri))
+
+    @serialized
+    def move(self, key: str, level: str, target: str, position: int, who: str) -> int:
+        """Put an entry at a position among its siblings (0 first) with as few reorder changes as the orders
+        allow; returns how many were made."""
+        view = self.tree(key, level)
+        node = view.nodes.get(target)
+        if node is None:
+            raise NotFound(f"no entry {target} in list '{key}' at level {level}")
+        planned = plan_move(view.children(node.parent), target, position)
+        for iri, order in planned:
+            self.change(key, level, REORDER, iri, who, order=order)
+        return len(planned)
 
     @serialized
     def remove_entry(self, key: str, level: str, target: str, who: str) -> list[str]:
