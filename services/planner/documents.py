@@ -34,8 +34,8 @@ class Documents:
         return value.astimezone(self.zone).isoformat() if value else None
 
     def epreuve_json(self, epreuve: Epreuve, titles: dict[str, dict] | None = None) -> dict:
-        """An épreuve as the API shows it."""
-        titles = titles or {}
+        """An épreuve as the API shows it (with the title and kind of each linked version)."""
+        titles = self.version_titles([epreuve]) if titles is None else titles
         return {"number": epreuve.number, "iri": epreuve.iri, "title": epreuve.title, "type": epreuve.type,
                 "start": self.local(epreuve.start), "end": self.local(epreuve.end),
                 "duration_minutes": epreuve.duration_minutes, "grading_method": epreuve.grading_method,
@@ -45,7 +45,7 @@ class Documents:
                 "registrations": {"groups": epreuve.groups, "added": epreuve.added, "excluded": epreuve.excluded},
                 "extra_time": [{"candidate": p, "minutes": m} for p, m in sorted(epreuve.extra_time.items())]}
 
-    def exam_json(self, exam: Exam, titles: dict[str, dict] | None = None) -> dict:
+    def exam_json(self, exam: Exam, titles: dict[str, dict]) -> dict:
         """An exam as the API shows it."""
         return {"key": exam.key, "iri": exam.iri, "title": exam.title, "short_name": exam.short_name,
                 "identifier": exam.identifier, "owner": exam.owner, "universities": exam.universities,
@@ -55,19 +55,18 @@ class Documents:
     def exam_detail(self, principal: Principal, key: str) -> dict:
         """An exam with the titles and kinds of its linked versions and each épreuve's candidate count."""
         exam = self.planner.exam(principal, key)
-        titles = self.version_titles(exam)
-        out = self.exam_json(exam, titles)
+        out = self.exam_json(exam, self.version_titles(exam.epreuves))
         for view, epreuve in zip(out["epreuves"], exam.epreuves):
             view["candidates"] = len(self.planner.roster.current(epreuve).people)
             view["may_manage"] = self.planner.may_manage(principal, exam)
         return out
 
-    def version_titles(self, exam: Exam) -> dict[str, dict]:
-        """The title and kind of every version the exam links (one query)."""
-        versions = {s.version for e in exam.epreuves for s in e.slots}
+    def version_titles(self, epreuves: list[Epreuve]) -> dict[str, dict]:
+        """The title and kind of every version the épreuves link (one query)."""
+        versions = {s.version for e in epreuves for s in e.slots}
         found: dict[str, dict] = {}
-        for row in self.planner.roster._rows_for("items", "item", versions):
-            entry = found.setdefault(row["item"].value, {"title": row["title"].value, "kind": None})
+        for row in self.planner.roster.rows_for("versions", "version", versions):
+            entry = found.setdefault(row["version"].value, {"title": row["title"].value, "kind": None})
             local = row["type"].value.rsplit("#", 1)[-1]
             if local in KINDS:
                 entry["kind"] = KINDS[local]
@@ -211,7 +210,7 @@ class Documents:
     def download_json(self, principal: Principal, key: str) -> dict:
         """The exam as JSON, with its épreuves' candidates and the content of every linked version."""
         exam = self.planner.exam(principal, key)
-        out = self.exam_json(exam, self.version_titles(exam))
+        out = self.exam_json(exam, self.version_titles(exam.epreuves))
         for view, epreuve in zip(out["epreuves"], exam.epreuves):
             view["candidates"] = self.candidates_json(epreuve, self.planner.roster.current(epreuve))
         out["items"] = self.versions(exam.epreuves)

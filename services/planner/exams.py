@@ -151,7 +151,7 @@ class Planner:
             raise PlannerError(f"universities: the exam's owner {exam.owner} belongs to none of them")
         scope = tree.subtree(universities)
         given = {r["offer"].value: r["component"].value
-                 for r in self.roster._rows_for("offers", "offer", set(offers))} if offers else {}
+                 for r in self.roster.rows_for("offers", "offer", set(offers))} if offers else {}
         unknown = [o for o in offers if o not in given]
         if unknown:
             raise PlannerNotFound(f"offers: no training offer {', '.join(unknown)}")
@@ -264,7 +264,7 @@ class Planner:
         if twice:
             raise PlannerError(f"slots: an item is linked once per épreuve: {', '.join(twice)}")
         found: dict[str, dict] = {}
-        for row in self.roster._rows_for("items", "item", iris):
+        for row in self.roster.rows_for("items", "item", iris):
             entry = found.setdefault(row["item"].value, {"types": set(), "owner": None})
             entry["types"].add(row["type"].value)
             if "owner" in row:

@@ -56,7 +56,7 @@ class Roster:
         self.names = names
         self.queries = platform.queries_for("planner")
 
-    def _rows_for(self, name: str, var: str, iris: Iterable[str]) -> list:
+    def rows_for(self, name: str, var: str, iris: Iterable[str]) -> list:
         terms = [ox.NamedNode(i) for i in iris]
         if not terms:
             return []
@@ -70,7 +70,7 @@ class Roster:
         """Each group's members, and those people with their names."""
         by_group: dict[str, set[str]] = {}
         people: dict[str, Person] = {}
-        for row in self._rows_for("group_members", "group", groups):
+        for row in self.rows_for("group_members", "group", groups):
             by_group.setdefault(row["group"].value, set()).add(row["person"].value)
             if row["person"].value not in people:
                 people[row["person"].value] = self._person(row)
@@ -78,7 +78,7 @@ class Roster:
 
     def people(self, iris: Iterable[str]) -> dict[str, Person]:
         """The people among these IRIs the store knows (os:Person), with their names."""
-        return {row["person"].value: self._person(row) for row in self._rows_for("people", "person", set(iris))}
+        return {row["person"].value: self._person(row) for row in self.rows_for("people", "person", set(iris))}
 
     def frozen(self, epreuve: Epreuve) -> CandidateList | None:
         """The frozen list of a started épreuve (None while it follows its groups)."""

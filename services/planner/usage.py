@@ -97,19 +97,19 @@ class UsageStatistics:
         """Each item's usage: épreuves that linked it, students who answered, success rate."""
         items = list(items)
         linked: dict[str, set[tuple[str, str]]] = {i: set() for i in items}
-        for row in self.roster._rows_for("usage_slots", "item", items):
+        for row in self.roster.rows_for("usage_slots", "item", items):
             linked[row["item"].value].add((row["epreuve"].value, row["version"].value))
         versions = {v for pairs in linked.values() for _, v in pairs}
         figures: list[QuestionFigures] = []
         covered: set[tuple[str, str]] = set()
-        for row in self.roster._rows_for("usage_question_statistics", "version", versions):
+        for row in self.roster.rows_for("usage_question_statistics", "version", versions):
             answers = int(row["answers"].value)
             facility = float(row["facility"].value) if "facility" in row else 0.0
             key = (row["epreuve"].value, row["version"].value)
             covered.add(key)
             figures.append(QuestionFigures(*key, row["question"].value, answers, facility * answers))
         uncovered = {v for pairs in linked.values() for e, v in pairs if (e, v) not in covered}
-        for row in self.roster._rows_for("usage_question_scores", "version", uncovered):
+        for row in self.roster.rows_for("usage_question_scores", "version", uncovered):
             key = (row["epreuve"].value, row["version"].value)
             if key not in covered:
                 figures.append(QuestionFigures(*key, row["question"].value, int(row["answers"].value),
