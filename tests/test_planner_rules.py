@@ -132,6 +132,16 @@ def test_ics_has_one_event_per_epreuve_with_its_iri_as_uid():
     assert data.startswith(b"BEGIN:VCALENDAR") and b"\r\n" in data
 
 
+def test_ics_text_is_escaped_and_long_lines_folded_between_characters():
+    title = "Épreuve; très, très longue \\ avec des accents éèàù " * 4
+    special = Entry("e2", "Examen, « spécial »", None, "https://x/exam/e2/epreuve/1", 1, title, "ECOS", T9, 60, "draft")
+    data = ics([special], "Agenda", T9)
+    assert all(len(line) <= 75 for line in data.split(b"\r\n")), "content lines are folded at 75 octets"
+    data.decode("utf-8")  # every fold falls between characters
+    event = icalendar.Calendar.from_ical(data).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == f"Examen, « spécial » — {title}"
+
+
 def question(qtype, options=(), **kw):
     return {"type": qtype, "statement": f"{qtype}?", "options": [{"text": t, "correct": c, "criticality": k}
                                                                  for t, c, k in options], **kw}

@@ -1,15 +1,14 @@
 """The calendar of épreuves: entries grouped by day or week, and as iCalendar (RFC 5545) for agendas.
 
-iCalendar is written by the `icalendar` library (line folding, escaping, UTC times), not by hand.
+The iCalendar text is written here (escaping, folding at 75 octets, UTC times): the `icalendar` library took
+260 ms for 500 events against a 100 ms budget; the tests read every file back with that library.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
-
-import icalendar
 
 # What an agenda shows of each status (RFC 5545 STATUS of a VEVENT).
 ICS_STATUS = {"draft": "TENTATIVE", "ready": "CONFIRMED", "running": "CONFIRMED", "finished": "CONFIRMED",
@@ -38,10 +37,12 @@ class Entry:
 
     def as_dict(self, zone: ZoneInfo) -> dict:
         """JSON form, times in the platform's time zone."""
-        out = asdict(self)
-        out["start"] = self.start.astimezone(zone).isoformat() if self.start else None
-        out["end"] = self.end.astimezone(zone).isoformat() if self.end else None
-        return out
+        end = self.end
+        return {"exam": self.exam, "exam_title": self.exam_title, "owner": self.owner, "epreuve": self.epreuve,
+                "number": self.number, "title": self.title, "type": self.type,
+                "start": self.start.astimezone(zone).isoformat() if self.start else None,
+                "end": end.astimezone(zone).isoformat() if end else None,
+                "duration_minutes": self.duration_minutes, "status": self.status}
 
 
 def grouped(entries: list[Entry], view: str, zone: ZoneInfo) -> list[dict]:
@@ -59,21 +60,41 @@ def grouped(entries: list[Entry], view: str, zone: ZoneInfo) -> list[dict]:
 
 def ics(entries: list[Entry], name: str, stamp: dt.datetime) -> bytes:
     """An iCalendar file with one event per épreuve (its IRI as UID, so agendas update rather than duplicate)."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//OntoSIDES-KG//PLANIFICATEUR//FR")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", name)
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//OntoSIDES-KG//PLANIFICATEUR//FR", "CALSCALE:GREGORIAN",
+             f"X-WR-CALNAME:{_text(name)}"]
+    now = _utc(stamp)
     for entry in sorted(entries, key=lambda e: (e.start, e.epreuve)):
-        event = icalendar.Event()
-        event.add("uid", entry.epreuve)
-        event.add("dtstamp", stamp.astimezone(dt.timezone.utc))
-        event.add("dtstart", entry.start.astimezone(dt.timezone.utc))
-        event.add("dtend", entry.end.astimezone(dt.timezone.utc))
-        event.add("summary", f"{entry.exam_title} — {entry.title}")
-        event.add("description", f"{entry.type}; {entry.duration_minutes} min; statut : {entry.status}")
-        event.add("status", ICS_STATUS.get(entry.status, "CONFIRMED"))
-        event.add("categories", [entry.type] if entry.type else [])
-        event.add("url", entry.epreuve)
-        calendar.add_component(event)
-    return calendar.to_ical()
+        lines += ["BEGIN:VEVENT", f"UID:{_text(entry.epreuve)}", f"DTSTAMP:{now}", f"DTSTART:{_utc(entry.start)}",
+                  f"DTEND:{_utc(entry.end)}", f"SUMMARY:{_text(f'{entry.exam_title} — {entry.title}')}",
+                  f"DESCRIPTION:{_text(f'{entry.type}; {entry.duration_minutes} min; statut : {entry.status}')}",
+                  f"STATUS:{ICS_STATUS.get(entry.status, 'CONFIRMED')}", f"URL:{entry.epreuve}"]
+        if entry.type:
+            lines.append(f"CATEGORIES:{_text(entry.type)}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) + "\r\n" for line in lines).encode()
+
+
+def _utc(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _text(value: str) -> str:
+    """RFC 5545 TEXT escaping."""
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> str:
+    """Lines longer than 75 octets folded (CRLF then a space), never inside a UTF-8 character."""
+    data = line.encode()
+    if len(data) <= 75:
+        return line
+    parts, start, limit = [], 0, 75
+    while start < len(data):
+        end = min(start + limit, len(data))
+        while end < len(data) and (data[end] & 0xC0) == 0x80:
+            end -= 1  # a continuation byte: cut before its character
+        parts.append(data[start:end].decode())
+        start, limit = end, 74  # continuation lines start with the folding space
+    return "\r\n ".join(parts)

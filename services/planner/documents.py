@@ -4,6 +4,7 @@ the bon à tirer (HTML and PDF), and an exam's download (TriG of its graphs, JSO
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pyoxigraph as ox
 
@@ -19,6 +20,9 @@ from services.studio.rdf import Facts, read_item
 from store.terms import to_rdflib_graph
 
 
+CACHE_SECONDS = 30.0
+
+
 class Documents:
     """Views over the planner's exams."""
 
@@ -27,6 +31,7 @@ class Documents:
         self.platform = planner.platform
         self.names = planner.names
         self.zone = planner.zone
+        self._entries: tuple[int, float, list[Entry]] | None = None
 
     # --- JSON forms ---------------------------------------------------------------------------
     def local(self, value: dt.datetime | None) -> str | None:
@@ -88,30 +93,42 @@ class Documents:
         """Every épreuve the caller may read (of an organisation and its units, when given)."""
         tree = self.planner.access.directory.tree()
         wanted = tree.subtree({organisation}) if organisation else None
-        found, readable = [], {}
-        for row in self.platform.store.select(self.planner.queries.get("epreuves").text).rows:
-            exam_iri = row["exam"].value
-            owner = row["owner"].value if "owner" in row else None
-            if wanted is not None and owner not in wanted:
+        readable: dict[str, bool] = {}
+        found = []
+        for entry in self.all_entries():
+            if wanted is not None and entry.owner not in wanted:
                 continue
-            if exam_iri not in readable:
-                readable[exam_iri] = self._readable(principal, exam_iri, owner)
-            if not readable[exam_iri]:
-                continue
-            number = int(row["number"].value) if "number" in row else int(row["epreuve"].value.rsplit("/", 1)[-1])
-            status = row["status"].value.rsplit("Status", 1)[-1].lower() if "status" in row else "draft"
-            found.append(Entry(exam_iri.rsplit("/", 1)[-1], row["examTitle"].value, owner, row["epreuve"].value,
-                               number, row["title"].value, row["type"].value if "type" in row else "",
-                               parse_timestamp(row["start"].value) if "start" in row else None,
-                               int(row["duration"].value), status))
+            if entry.exam not in readable:
+                readable[entry.exam] = self._readable(principal, entry.exam, entry.owner)
+            if readable[entry.exam]:
+                found.append(entry)
         return found
 
-    def _readable(self, principal: Principal, exam_iri: str, owner: str | None) -> bool:
+    def all_entries(self) -> list[Entry]:
+        """Every épreuve of the store, read again after a write through this platform (or after 30 s, for
+        writers elsewhere)."""
+        generation = self.platform.store.generation
+        cached = self._entries
+        if cached and cached[0] == generation and time.monotonic() - cached[1] < CACHE_SECONDS:
+            return cached[2]
+        found = []
+        for row in self.platform.store.select(self.planner.queries.get("epreuves").text).rows:
+            key, number = self.names.parse_epreuve(row["epreuve"].value)
+            status = row["status"].value.rsplit("Status", 1)[-1].lower() if "status" in row else "draft"
+            found.append(Entry(key, row["examTitle"].value, row["owner"].value if "owner" in row else None,
+                               row["epreuve"].value, number, row["title"].value,
+                               row["type"].value if "type" in row else "",
+                               parse_timestamp(row["start"].value) if "start" in row else None,
+                               int(row["duration"].value), status))
+        self._entries = (generation, time.monotonic(), found)
+        return found
+
+    def _readable(self, principal: Principal, key: str, owner: str | None) -> bool:
         if principal.is_admin:
             return True
         if owner is not None:
-            return self.planner.may_read(principal, Exam(exam_iri.rsplit("/", 1)[-1], exam_iri, "", [], owner))
-        exam = self.planner.exam_or_none(exam_iri.rsplit("/", 1)[-1])
+            return self.planner.may_read(principal, Exam(key, self.names.exam(key), "", [], owner))
+        exam = self.planner.exam_or_none(key)
         return exam is not None and self.planner.may_read(principal, exam)
 
     def listing(self, principal: Principal, organisation: str | None = None, status: str | None = None,
