@@ -16,17 +16,15 @@ import time
 
 import pyoxigraph as ox
 
-from bench.common import OUT, arguments, dataset_file, percentiles
+from bench.common import arguments, loaded_platform, percentiles
 from services.access import Access
 from services.access.model import Principal
 from services.lists.library import ListLibrary
-from services.lists.seed import ensure_library
 from services.planner.documents import Documents
 from services.planner.exams import Planner
 from services.planner.inputs import EpreuveInput, ExamInput, Registrations, SlotInput
 from services.planner.usage import UsageStatistics
 from services.platform import Platform
-from services.settings import Settings
 from services.studio.items import Studio
 
 GROUPS, PER_GROUP = 40, 205  # 8,200 candidates
@@ -45,21 +43,6 @@ def timed(function, repeat: int) -> tuple[list[float], object]:
         result = function()
         samples.append((time.perf_counter() - started) * 1000)
     return samples, result
-
-
-def platform_for(triples: int) -> Platform:
-    """The benchmark's own on-disk store holding the generated dataset."""
-    from services.dataset import load_file
-
-    path, quads = dataset_file(triples)
-    platform = Platform.build(Settings(_env_file=None, store=str(OUT / f"store-planner-{triples}")))
-    platform.ensure_ontology()
-    if platform.store.count() < quads:
-        started = time.perf_counter()
-        load_file(platform, path, validate=False)
-        print(f"loaded {quads:,} quads in {time.perf_counter() - started:.1f} s")
-    ensure_library(platform)
-    return platform
 
 
 def add_cohort(platform: Platform, ufr: str) -> list[str]:
@@ -110,7 +93,7 @@ def setup(platform: Platform, planner: Planner, admin: Principal, ufr: str, item
 def main() -> None:
     """Print p50/p95 of each figure, against its target where there is one."""
     args = arguments(__doc__.splitlines()[0])
-    platform = platform_for(args.triples)
+    platform = loaded_platform(args.triples, "store-planner")
     access = Access.build(platform)
     planner = Planner(platform, Studio(platform, ListLibrary(platform)), access)
     documents, usage = Documents(planner), UsageStatistics(planner)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pyoxigraph as ox
 
 from services.access import Access
 from services.access.model import EXAM_STAFF, PLANNING, Principal
-from services.exams.model import STARTED, DisplayOptions, Epreuve, Exam, Slot, exam_status
+from services.exams.model import STARTED, Epreuve, Exam, Slot, exam_status
 from services.exams.naming import ExamNames
 from services.exams.rdf import exam_graph, parse_timestamp, read_exam
 from services.planner import rules
@@ -207,7 +208,7 @@ class Planner:
         epreuve = Epreuve(exam=exam.key, number=number, iri=self.names.epreuve(exam.key, number),
                           title=data.title.strip(), duration_minutes=data.duration_minutes, type=data.type.strip(),
                           start=self.local(data.start), grading_method=data.grading_method,
-                          display=DisplayOptions(**data.display.model_dump()))
+                          display=replace(data.display))
         exam.epreuves.append(epreuve)
         if data.slots:
             self._link(exam, epreuve, data.slots)
@@ -231,7 +232,7 @@ class Planner:
         if data.grading_method is not None:
             epreuve.grading_method = data.grading_method
         if data.display is not None:
-            epreuve.display = DisplayOptions(**data.display.model_dump())
+            epreuve.display = replace(data.display)
         self._save(exam, [number])
         return epreuve
 

@@ -7,19 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from services.exams.model import DisplayOptions
+
 Method = Literal["edn-2023", "sides-legacy", "tcs-aggregate"]
 Status = Literal["draft", "ready", "running", "finished", "archived"]
-
-
-class DisplayInput(BaseModel):
-    """Display options of an épreuve (the seed's « Paramétrage de l'affichage aux étudiants »)."""
-
-    shuffle_items: bool = False
-    shuffle_questions: bool = False
-    shuffle_options: bool = False
-    show_item_coefficient: bool = False
-    show_question_coefficient: bool = False
-    show_question_count: bool = True
 
 
 class SlotInput(BaseModel):
@@ -54,7 +45,8 @@ class EpreuveInput(BaseModel):
     start: dt.datetime | None = Field(None, description="ISO 8601; without an offset, in the platform's time zone")
     duration_minutes: int = Field(gt=0, le=24 * 60)
     grading_method: Method = "edn-2023"
-    display: DisplayInput = Field(default_factory=DisplayInput)
+    display: DisplayOptions = Field(default_factory=DisplayOptions,
+                                    description="the seed's « Paramétrage de l'affichage aux étudiants »")
     slots: list[SlotInput] = Field(default_factory=list)
     registrations: Registrations = Field(default_factory=Registrations)
     extra_time: list[ExtraTimeInput] = Field(default_factory=list)
@@ -68,7 +60,7 @@ class EpreuveChange(BaseModel):
     start: dt.datetime | None = None
     duration_minutes: int | None = Field(None, gt=0, le=24 * 60)
     grading_method: Method | None = None
-    display: DisplayInput | None = None
+    display: DisplayOptions | None = None
 
 
 class ExamInput(BaseModel):
