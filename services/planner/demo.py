@@ -32,7 +32,20 @@ def plan_demo_exam(platform: Platform, today: dt.date | None = None) -> Exam | N
         return None
     access = Access.build(platform)
     lists = ListLibrary(platform)
-    planner = Planner(platform, Studio(platform, lists), access)
+    studio = Studio(platform, lists)
+    try:
+        return _plan(platform, Planner(platform, studio, access), access, lists, ufr, cohort, offer, office, items,
+                     today)
+    finally:
+        # The planner only publishes items; its search index is closed now (still marked for a rebuild after the
+        # bulk load), so the index the platform opens next is the one whose clean close counts.
+        close = studio.search_index.index.close
+        platform.closing.remove(close)
+        close()
+
+
+def _plan(platform: Platform, planner: Planner, access: Access, lists: ListLibrary, ufr: str, cohort: str,
+          offer: str, office: str, items: list[str], today: dt.date | None) -> Exam:
     principal = access.directory.principal(office, "demo")
     students = [platform.iri("person", f"s0-0-{n}") for n in range(2)]
     retake = Cockpit.build(access, lists).groups.create(principal, "Rattrapage DFASM1 (tiers-temps)", [ufr],
