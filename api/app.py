@@ -12,7 +12,7 @@ from api import errors, pages
 from api.limits import BodyLimit
 from api.openapi import describe_errors
 from api.query_gate import QueryGate
-from api.routes import cockpit, grading, graphs, health, items, lists, queries, sparql
+from api.routes import cockpit, grading, graphs, health, items, lists, planner, queries, sparql
 from importers.converted import SourceError
 from importers.list_csv import CsvError
 from services.access import Access
@@ -22,6 +22,10 @@ from services.lists.access import ListForbidden
 from services.lists.library import ListLibrary
 from services.lists.repository import ListError
 from services.lists.repository import NotFound as ListNotFound
+from services.planner.documents import Documents
+from services.planner.errors import PlannerConflict, PlannerError, PlannerForbidden, PlannerNotFound
+from services.planner.exams import Planner
+from services.planner.usage import UsageStatistics
 from services.platform import Platform
 from services.studio.items import ItemError, ItemForbidden, ItemInUse, ItemNotFound, Studio
 from services.studio.media import MediaError
@@ -36,6 +40,7 @@ DOMAIN_ERRORS = [
     (ListNotFound, 404), (ListForbidden, 403), (ListError, 422), (CsvError, 422),
     (ItemNotFound, 404), (ItemForbidden, 403), (ItemInUse, 409), (ItemError, 422), (MediaError, 422),
     (SourceError, 422),
+    (PlannerNotFound, 404), (PlannerForbidden, 403), (PlannerConflict, 409), (PlannerError, 422),
 ]
 
 log = logging.getLogger("ontosides.api")
@@ -75,10 +80,13 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app.state.access = Access.build(platform)
     app.state.cockpit = Cockpit.build(app.state.access, app.state.lists)
     app.state.cockpit.people.ensure_administrator(settings.admin_token)
+    app.state.planner = Planner(platform, app.state.studio, app.state.access)
+    app.state.planner_documents = Documents(app.state.planner)
+    app.state.usage = UsageStatistics(app.state.planner)
 
     errors.install(app, DOMAIN_ERRORS, html=pages.error_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, sparql, queries, graphs, lists, items, grading, cockpit):
+    for module in (health, sparql, queries, graphs, lists, items, grading, cockpit, planner):
         app.include_router(module.router)
     describe_errors(app)
     pages.install(app)

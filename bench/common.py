@@ -50,15 +50,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def loaded_platform(triples: int):
-    """A platform on an on-disk store holding the generated dataset (built once, then reused)."""
+def loaded_platform(triples: int, name: str = "store"):
+    """A platform on an on-disk store holding the generated dataset (built once, then reused); a benchmark that
+    writes names its own store."""
     from services.dataset import load_file
     from services.lists.seed import ensure_library
     from services.platform import Platform
     from services.settings import Settings
 
     path, quads = dataset_file(triples)
-    location = OUT / f"store-{triples}"
+    location = OUT / f"{name}-{triples}"
     platform = Platform.build(Settings(_env_file=None, store=str(location)))
     platform.ensure_ontology()
     if platform.store.count() < quads:

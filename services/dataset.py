@@ -11,6 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
+from services.planner.demo import plan_demo_exam
 from services.synthetic import Scale, write_nquads
 from services.lists.seed import ensure_library
 from services.platform import ONTOLOGY_GRAPH, Platform
@@ -105,15 +106,18 @@ def load_file(platform: Platform, path: Path, graph: str | None = None, validate
 
 def load_demo(platform: Platform, scale: Scale | None = None, progress: Callable[[int], None] | None = None,
               validate: bool = False) -> LoadReport:
-    """Generate synthetic data and bulk-load it (with the ontology and the Officiel list library)."""
+    """Generate synthetic data and bulk-load it (with the ontology and the Officiel list library), then plan an
+    upcoming exam through the planner (the generator's exams are past)."""
     platform.ensure_ontology()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "demo.nq"
         write_nquads(path, scale or Scale.demo(), platform.settings.base_iri)
         merged = _merge_into_existing(platform, path)
         report = load_file(platform, path, validate=validate, progress=progress)
-    report.graphs = sorted(set(report.graphs) | set(merged))
     ensure_library(platform)
+    exam = plan_demo_exam(platform)
+    planned = [platform.iri("graph", "exam", exam.key)] if exam else []
+    report.graphs = sorted(set(report.graphs) | set(merged) | set(planned))
     return report
 
 

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     token_days: int = Field(90, description="how long a platform token lasts unless asked otherwise")
     search_dir: str | None = Field(None, description="folder of the items' full-text index; by default beside an "
                                                      "on-disk store (<store>-search), in memory for other stores")
+    timezone: str = Field("Europe/Paris", description="the time zone of dates entered without an offset and of "
+                                                        "printed dates (stored dates are UTC)")
     host: str = "127.0.0.1"
     port: int = 8000
     service_allow: str = Field("", description="comma-separated SPARQL endpoints SERVICE (and LOAD) may reach; "

@@ -33,6 +33,9 @@ SCHOOL_OFFICE = frozenset({RESPONSABLE_SCOLARITE, SCOLARITE})
 # Who follows students' results (dashboards of students in difficulty).
 FOLLOW_UP = frozenset({DIRECTEUR_ETUDES, SCOLARITE, RESPONSABLE_SCOLARITE, DOYEN})
 HEADS = frozenset({DOYEN, DIRECTEUR, PRESIDENT})
+# Who plans the exams of an organisation (PLANIFICATEUR), and who reads them (graders and supervisors too).
+PLANNING = SCHOOL_OFFICE | HEADS | frozenset({GESTIONNAIRE})
+EXAM_STAFF = PLANNING | frozenset({CORRECTEUR, SUPERVISEUR})
 
 # Who may grant a function: "nobody grants what they do not hold the right to grant". A granter holds one of
 # these functions on the target organisation or one above it. The platform administrator grants anything.

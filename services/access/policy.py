@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from services.access.directory import Directory
 from services.access.model import (
-    AUTHORING, CHERCHEUR, DPO, FOLLOW_UP, GESTIONNAIRE, GRANTED_BY, HEADS, LIST_ADMIN, SCHOOL_OFFICE, Principal,
-    may_grant,
+    AUTHORING, CHERCHEUR, DPO, EXAM_STAFF, FOLLOW_UP, GESTIONNAIRE, GRANTED_BY, HEADS, LIST_ADMIN, PLANNING,
+    SCHOOL_OFFICE, Principal, may_grant,
 )
 from services.platform import ONTOLOGY_GRAPH, Platform
 
@@ -72,6 +72,10 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("audit:read", holding(DPO), "read the access log"),
     Action("research:read", holding(CHERCHEUR), "read a research project's pseudonymised view"),
     Action("followup:read", holding(FOLLOW_UP), "follow the results of one's formation"),
+    Action("planner:read", holding(EXAM_STAFF), "read the exams, calendar, bons à tirer and usage statistics of "
+                                                 "one's organisation"),
+    Action("planner:manage", holding(PLANNING), "plan the exams of one's organisation: épreuves, linked items, "
+                                                "registrations, extra time, statuses"),
 ]}
 
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 _EPREUVE = re.compile(r"/exam/(?P<exam>[^/]+)/epreuve/(?P<number>\d+)$")
+_VERSION = re.compile(r"/item/(?P<item>[^/]+)/v/(?P<number>\d+)$")
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,13 @@ class ExamNames:
     def version_graph(self, item_id: str, version: int) -> str:
         """The graph of a published version of an item."""
         return f"{self.base}graph/item/{item_id}/v/{version}"
+
+    def parse_version(self, iri: str) -> tuple[str, int]:
+        """(item id, version number) of a published version's IRI; ValueError when it is not one."""
+        m = _VERSION.search(iri)
+        if not m or not iri.startswith(self.base):
+            raise ValueError(f"not a published item version of this platform: {iri}")
+        return m["item"], int(m["number"])
 
     # --- taking -------------------------------------------------------------------------
     def copy_graph(self, exam: str, number: int, person: str) -> str:
