@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from store.dataset import DatasetSpec
 from store.errors import ImportFailed, QueryError, QuerySyntaxError, QueryTimeout, StoreError
 from store.federation import Federation
+from store.lexical import Table, parse_tsv
 from store.port import GraphResult, Limits, Progress, Rows, Store
 from store.sparql_text import DEADLINE_FUNCTION, inject_values, with_deadline_check, with_using
 from store.terms import STAGING_PREFIX, SYSTEM_GRAPH
@@ -92,12 +93,7 @@ class OxigraphStore(Store):
             text = inject_values(query, bindings)
         except ValueError as exc:
             raise QuerySyntaxError(str(exc)) from exc
-        options: dict = {"base_iri": self.base_iri}
-        if dataset is None:
-            options["use_default_graph_as_union"] = True
-        else:
-            options["default_graph"] = [ox.NamedNode(g) for g in dataset.default]
-            options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named]
+        options = self._options(dataset)
         clock = _Clock(deadline) if deadline is not None else None
         checked = with_deadline_check(text) if clock and limits.interrupt else None
         failure = result = None
@@ -126,6 +122,32 @@ class OxigraphStore(Store):
         if failure is not None:
             raise failure
         return collected
+
+    def _options(self, dataset: DatasetSpec | None) -> dict:
+        options: dict = {"base_iri": self.base_iri}
+        if dataset is None:
+            options["use_default_graph_as_union"] = True
+        else:
+            options["default_graph"] = [ox.NamedNode(g) for g in dataset.default]
+            options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named]
+        return options
+
+    def select_lexical(self, query: str, bindings: Mapping[str, object] | None = None,
+                       dataset: DatasetSpec | None = None) -> Table:
+        self.federation.check(query)
+        try:
+            text = inject_values(query, bindings)
+            # Serialised by the engine and split here: no term object per value (a million answers at a time).
+            data = self._store.query(text, **self._options(dataset)).serialize(format=ox.QueryResultsFormat.TSV)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except ValueError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except RuntimeError as exc:
+            raise QueryError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(str(exc)) from exc
+        return parse_tsv(data)
 
     def _run(self, text: str, options: dict, clock: _Clock | None):
         if clock is not None:
@@ -216,6 +238,24 @@ class OxigraphStore(Store):
             raise
         self._clear_markers(targets)
         return len(self._store) - before
+
+    def replace_graphs(self, graphs: list[str], data: bytes, fmt: ox.RdfFormat = ox.RdfFormat.TRIG) -> None:
+        # Bulk-loaded, so not one transaction: the import markers make a killed write drop these graphs when
+        # the store is next opened (they hold derived data the caller can write again), as for bulk imports.
+        targets = [ox.NamedNode(g) for g in graphs]
+        self.wrote()
+        self._store.extend([ox.Quad(g, IMPORT_STATE, ox.Literal("true"), SYSTEM) for g in targets])
+        try:
+            for graph in targets:
+                self._store.remove_graph(graph)
+            self._store.bulk_load(data, fmt)
+        except (SyntaxError, ValueError, OSError) as exc:
+            self._drop(targets)
+            raise ImportFailed(f"the graphs could not be written: {exc}; they were dropped") from exc
+        except BaseException:
+            self._drop(targets)
+            raise
+        self._clear_markers(targets)
 
     def _import_targets(self, path: Path, fmt: ox.RdfFormat, graph: ox.NamedNode | None) -> list:
         if fmt not in QUAD_FORMATS:
