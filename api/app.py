@@ -9,7 +9,7 @@ from fastapi_offline import FastAPIOffline
 from api import errors
 from api.limits import BodyLimit
 from api.query_gate import QueryGate
-from api.routes import cockpit, grading, graphs, health, items, lists, queries, sparql
+from api.routes import cockpit, grading, graphs, health, items, lists, notation, queries, sparql
 from importers.converted import SourceError
 from importers.list_csv import CsvError
 from services.access import Access
@@ -17,6 +17,8 @@ from services.cockpit import Cockpit
 from services.cockpit import model as cockpit_model
 from services.lists.access import ListForbidden
 from services.lists.library import ListLibrary
+from services.notation import errors as notation_errors
+from services.notation.service import Notation
 from services.lists.repository import ListError
 from services.lists.repository import NotFound as ListNotFound
 from services.platform import Platform
@@ -33,6 +35,8 @@ DOMAIN_ERRORS = [
     (ListNotFound, 404), (ListForbidden, 403), (ListError, 422), (CsvError, 422),
     (ItemNotFound, 404), (ItemForbidden, 403), (ItemInUse, 409), (ItemError, 422), (MediaError, 422),
     (SourceError, 422),
+    (notation_errors.NotFound, 404), (notation_errors.Forbidden, 403), (notation_errors.Frozen, 409),
+    (notation_errors.NotPublishable, 409), (notation_errors.NotationError, 422),
 ]
 
 DESCRIPTION = """Knowledge-graph platform for French medical e-assessment.
@@ -59,9 +63,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app.state.access = Access.build(platform)
     app.state.cockpit = Cockpit.build(app.state.access, app.state.lists)
     app.state.cockpit.people.ensure_administrator(settings.admin_token)
+    app.state.notation = Notation(platform, app.state.access.policy)
 
     errors.install(app, DOMAIN_ERRORS)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, sparql, queries, graphs, lists, items, grading, cockpit):
+    for module in (health, sparql, queries, graphs, lists, items, grading, notation, cockpit):
         app.include_router(module.router)
     return app

@@ -83,7 +83,7 @@ def test_every_route_declares_one_known_permission(matrix):
 def _call(client, entry, headers):
     path = entry.path
     for name in ("person_id", "assignment_id", "token_id", "offer_id", "group_id", "item_id", "legacy_id",
-                 "epreuve_id", "digest", "name", "key"):
+                 "epreuve_id", "digest", "name", "key", "question"):
         path = path.replace("{" + name + "}", "nothing-here")
     kwargs = {"headers": headers}
     if entry.method in ("POST", "PUT", "PATCH"):

@@ -33,6 +33,10 @@ SCHOOL_OFFICE = frozenset({RESPONSABLE_SCOLARITE, SCOLARITE})
 # Who follows students' results (dashboards of students in difficulty).
 FOLLOW_UP = frozenset({DIRECTEUR_ETUDES, SCOLARITE, RESPONSABLE_SCOLARITE, DOYEN})
 HEADS = frozenset({DOYEN, DIRECTEUR, PRESIDENT})
+# Who grades an organisation's épreuves (NOTATION), publishes their grades, releases their items to the annals.
+GRADING = frozenset({CORRECTEUR, GESTIONNAIRE}) | SCHOOL_OFFICE | HEADS
+PUBLISHING = frozenset({RESPONSABLE_SCOLARITE}) | HEADS
+ANNALS = frozenset({GESTIONNAIRE, RESPONSABLE_SCOLARITE}) | HEADS
 
 # Who may grant a function: "nobody grants what they do not hold the right to grant". A granter holds one of
 # these functions on the target organisation or one above it. The platform administrator grants anything.

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from services.access.directory import Directory
 from services.access.model import (
-    AUTHORING, CHERCHEUR, DPO, FOLLOW_UP, GESTIONNAIRE, GRANTED_BY, HEADS, LIST_ADMIN, SCHOOL_OFFICE, Principal,
-    may_grant,
+    ANNALS, AUTHORING, CHERCHEUR, CORRECTEUR, DPO, FOLLOW_UP, GESTIONNAIRE, GRADING, GRANTED_BY, HEADS, LIST_ADMIN,
+    PUBLISHING, SCHOOL_OFFICE, Principal, may_grant,
 )
 from services.platform import ONTOLOGY_GRAPH, Platform
 
@@ -72,6 +72,10 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("audit:read", holding(DPO), "read the access log"),
     Action("research:read", holding(CHERCHEUR), "read a research project's pseudonymised view"),
     Action("followup:read", holding(FOLLOW_UP), "follow the results of one's formation"),
+    Action("grading:grade", holding(GRADING), "grade the épreuves of one's organisation (NOTATION)"),
+    Action("grading:publish", holding(PUBLISHING), "publish or revoke the grades of one's organisation's épreuves"),
+    Action("grading:annals", holding(ANNALS), "release past épreuves' items to one's faculty's question bank"),
+    Action("grading:own", identified, "read one's published grades and copies, and the banks of one's formations"),
 ]}
 
 
@@ -142,8 +146,11 @@ class Policy:
         graphs |= {r["g"].value for r in self.directory.rows_for("organisation_item_graphs", "organisation", managed)}
         offices = self.organisations(principal, SCHOOL_OFFICE | HEADS)
         graphs |= {r["g"].value for r in self.directory.rows_for("organisation_people_graphs", "organisation", offices)}
-        planners = self.organisations(principal, SCHOOL_OFFICE | HEADS | frozenset({GESTIONNAIRE}))
+        planners = self.organisations(principal, SCHOOL_OFFICE | HEADS | frozenset({GESTIONNAIRE, CORRECTEUR}))
         graphs |= {r["g"].value for r in self.directory.rows_for("organisation_exam_graphs", "organisation", planners)}
+        graders = self.organisations(principal, GRADING)
+        graphs |= {r["g"].value for r in self.directory.rows_for("organisation_grading_graphs", "organisation", graders)}
+        graphs |= {r["g"].value for r in self.directory._rows("annals_graphs", person=principal.person)}
         if principal.holds(frozenset({LIST_ADMIN})):
             prefix = self.platform.iri("graph", "list-history", "")
             graphs |= {g.value for g in self.platform.store.named_graphs() if g.value.startswith(prefix)}

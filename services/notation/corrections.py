@@ -123,6 +123,7 @@ def qroc_change(graph: str, epreuve: str, question: Question, decisions: list, g
         if fraction is None:
             continue
         data.add((node, RDF.type, OS.QrocDecision))
+        data.add((node, OS.epreuve, URIRef(epreuve)))
         data.add((node, OS.question, URIRef(question.iri)))
         data.add((node, OS.normalisedAnswer, Literal(text)))
         data.add((node, OS.fraction, number_literal(fraction)))
@@ -157,6 +158,7 @@ def qrol_change(graph: str, epreuve: str, question: Question, marks: list, candi
         if points is None:
             continue
         data.add((node, RDF.type, OS.QrolGrade))
+        data.add((node, OS.epreuve, URIRef(epreuve)))
         data.add((node, OS.question, URIRef(question.iri)))
         data.add((node, OS.student, URIRef(person)))
         data.add((node, OS.points, number_literal(points)))

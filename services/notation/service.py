@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import pyoxigraph as ox
 
-from services.access.model import CORRECTEUR, GESTIONNAIRE, HEADS, RESPONSABLE_SCOLARITE, SCHOOL_OFFICE, Principal
+from services.access.model import ANNALS, AUTHORING, GRADING, PUBLISHING, Principal
 from services.access.policy import Policy
 from services.exams.naming import ExamNames
 from services.grading.bareme import dry_run
-from services.notation import baremes, exports, setting, statistics
+from services.notation import annals, baremes, exports, setting, statistics
 from services.notation.answers import Copies, copy_graphs, read_copies
 from services.notation.copy_detail import case_and_answer, explain
 from services.notation.corrections import Corrections, qroc_change, qrol_change, read_corrections
@@ -35,8 +35,6 @@ from services.platform import Platform
 from store.dataset import DatasetSpec
 from store.sparql_text import inject_values_list
 
-GRADERS = frozenset({CORRECTEUR, GESTIONNAIRE}) | SCHOOL_OFFICE | HEADS
-PUBLISHERS = frozenset({RESPONSABLE_SCOLARITE}) | HEADS
 CLI_AGENT = "urn:ontosides:admin"
 PROV_GENERATED = "http://www.w3.org/ns/prov#generatedAtTime"
 
@@ -103,11 +101,11 @@ class Notation:
             number = int(number_text)
         return self.names.epreuve_key(exam, number), self.names.epreuve(exam, number), number
 
-    def sheet(self, principal: Principal, epreuve: str, functions: frozenset[str] = GRADERS) -> Sheet:
+    def sheet(self, principal: Principal, epreuve: str, functions: frozenset[str] = GRADING) -> Sheet:
         """The épreuve, if the caller holds one of the functions on its organisation (else NotFound)."""
         key, iri, number = self.resolve(epreuve)
         sheet = read_sheet(self.platform, key, iri, key.rsplit("-", 1)[0], number)
-        if not self.policy.covers(principal, GRADERS, sheet.owner):
+        if not self.policy.covers(principal, GRADING, sheet.owner):
             raise NotFound(f"no épreuve {key}")
         if not self.policy.covers(principal, functions, sheet.owner):
             raise Forbidden(f"your functions on the organisation of épreuve {key} do not allow this")
@@ -139,7 +137,7 @@ class Notation:
         graphs = {g.value for g in self.platform.store.named_graphs()}
         for row in self.platform.store.select(query.text):
             owner = row["owner"].value if "owner" in row else None
-            if not self.policy.covers(principal, GRADERS, owner):
+            if not self.policy.covers(principal, GRADING, owner):
                 continue
             try:
                 exam, number = self.names.parse_epreuve(row["epreuve"].value)
@@ -460,7 +458,7 @@ class Notation:
     def publish(self, principal: Principal, epreuve: str) -> dict:
         """Officially publish the saved grades: refused while a correction remains or when the grades were not
         saved since the last barème or correction change."""
-        sheet = self.sheet(principal, epreuve, PUBLISHERS)
+        sheet = self.sheet(principal, epreuve, PUBLISHING)
         self.ensure_open(sheet)
         saved_at = self._graded_at(sheet)
         if saved_at is None:
@@ -483,7 +481,7 @@ class Notation:
 
     def revoke(self, principal: Principal, epreuve: str, reason: object) -> dict:
         """Revoke the publication in force, with a reason; the grades may change again."""
-        sheet = self.sheet(principal, epreuve, PUBLISHERS)
+        sheet = self.sheet(principal, epreuve, PUBLISHING)
         publication = self.in_force(sheet)
         if publication is None:
             raise NotPublishable(f"the grades of épreuve {sheet.key} are not published")
@@ -525,6 +523,76 @@ class Notation:
                           "items": _json_list(row["items"].value if "items" in row else None)})
         return found
 
+
+    # --- annals and question banks ------------------------------------------------------------------
+    def release_annals(self, principal: Principal, epreuve: str, positions: object) -> dict:
+        """Release items of a past épreuve (its grades officially published) to its faculty's question bank,
+        visible to the students of the épreuve's formations."""
+        sheet = self.sheet(principal, epreuve, ANNALS)
+        if self.in_force(sheet) is None:
+            raise NotPublishable(f"the grades of épreuve {sheet.key} are not officially published: "
+                                 "its items go to the annals after the publication")
+        base = self.platform.settings.base_iri.rstrip("/") + "/"
+        key = annals.bank_key(sheet.owner or "", base)
+        graph = f"{base}graph/bank/{key}"
+        releases = self._releases(graph)
+        label = self.policy.directory.tree().labels.get(sheet.owner or "")
+        number = len({r["release"] for r in releases if r["epreuve"] == sheet.iri}) + 1
+        key, change = annals.release_change(sheet, positions, base, bool(releases) or
+                                            self.platform.store.has_graph(ox.NamedNode(graph)), label, number,
+                                            self.who(principal), now_iso())
+        self.platform.writer.apply([change])
+        return self.bank(principal, key)
+
+    def _releases(self, graph: str) -> list[dict]:
+        query = self.platform.queries_for("notation").get("releases")
+        value = lambda row, name: row[name].value if name in row else None  # noqa: E731
+        return [{"release": r["release"].value, "epreuve": r["epreuve"].value, "item": r["item"].value,
+                 "title": value(r, "title"), "offer": value(r, "offer"), "by": r["who"].value, "at": r["at"].value}
+                for r in self.platform.store.select(query.text, query.bind({"graph": graph}))]
+
+    def banks(self, principal: Principal) -> list[dict]:
+        """The question banks the caller sees: their faculties' (staff), those with items released to their
+        formations (students)."""
+        query = self.platform.queries_for("notation").get("banks")
+        base = self.platform.settings.base_iri.rstrip("/") + "/"
+        found = []
+        for row in self.platform.store.select(query.text):
+            key = annals.bank_key(row["faculty"].value, base)
+            visible = self._visible_releases(principal, row["faculty"].value, row["g"].value)
+            if visible is not None:
+                found.append({"bank": key, "iri": row["bank"].value, "faculty": row["faculty"].value,
+                              "label": row["label"].value if "label" in row else key,
+                              "items": len({r["item"] for r in visible})})
+        return found
+
+    def bank(self, principal: Principal, key: str) -> dict:
+        """A question bank's released items (those the caller may practise on)."""
+        base = self.platform.settings.base_iri.rstrip("/") + "/"
+        graph = f"{base}graph/bank/{key}"
+        bank = next((b for b in self.banks(principal) if b["bank"] == key), None)
+        if bank is None:
+            raise NotFound(f"no question bank {key}")
+        releases = self._visible_releases(principal, bank["faculty"], graph) or []
+        items: dict[str, dict] = {}
+        for r in releases:
+            entry = items.setdefault(r["item"], {"item": r["item"], "title": r["title"], "released_at": r["at"],
+                                                 "epreuve": r["epreuve"], "formations": []})
+            if r["offer"] and r["offer"] not in entry["formations"]:
+                entry["formations"].append(r["offer"])
+        return {**bank, "items": sorted(items.values(), key=lambda i: (i["released_at"], i["item"]))}
+
+    def _visible_releases(self, principal: Principal, faculty: str, graph: str) -> list[dict] | None:
+        releases = self._releases(graph)
+        if self.policy.covers(principal, GRADING | AUTHORING, faculty):
+            return releases
+        if principal.person is None:
+            return None
+        query = self.platform.queries_for("notation").get("offer_members")
+        offers = {r["offer"].value for r in self.platform.store.select(query.text,
+                                                                         query.bind({"person": principal.person}))}
+        visible = [r for r in releases if r["offer"] in offers]
+        return visible or None
 
 def _json_list(text: str | None) -> list:
     try:
