@@ -156,6 +156,8 @@ def _choice(reader: _Reader, method: str, qtype: str) -> tuple[float, str]:
              [f"indispensable option {o} not ticked" for o in indispensable if o not in ticked]
     if vetoes:
         return score, head + "; ".join(vetoes) + " → 0"
+    if not ticked and correct:
+        return score, head + "nothing ticked: no answer → 0"
     wrong = [o for o in ticked if o not in correct]
     missed = [o for o in correct if o not in ticked]
     if qtype == "QRU":
