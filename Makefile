@@ -41,6 +41,7 @@ bench: $(STAMP) virtuoso
 	$(BIN)/python -m bench.items --triples 1000000
 	$(BIN)/python -m bench.suggest_eval
 	$(BIN)/python -m bench.grading_core
+	$(BIN)/python -m bench.notation
 	$(BIN)/python -m bench.virtuoso --triples 1000000
 
 bench-big: $(STAMP)

@@ -223,39 +223,41 @@ class OxigraphStore(Store):
             names = ", ".join(g.value for g in busy[:3])
             raise ImportFailed(f"graph(s) already hold data: {names}; drop them first or load under another graph")
         before = len(self._store)
-        self.wrote()
-        # The markers make a killed import recoverable: on open, marked graphs are dropped.
-        self._store.extend([ox.Quad(g, IMPORT_STATE, ox.Literal("true"), SYSTEM) for g in targets])
-        try:
+
+        def load() -> None:
             with path.open("rb") as raw:
                 reader = io.BufferedReader(ProgressReader(raw, progress), buffer_size=1 << 20)
                 self._store.bulk_load(reader, fmt, to_graph=graph if fmt not in QUAD_FORMATS else None)
+
+        self._marked(targets, load, f"{path.name}: {{}}; nothing was imported")
+        return len(self._store) - before
+
+    def _marked(self, targets: list, write, failure: str) -> None:
+        """Run a non-transactional write into these graphs, marked so that a killed write drops them when the
+        store is next opened; a failed one drops them at once (ImportFailed with `failure` filled in)."""
+        self.wrote()
+        self._store.extend([ox.Quad(g, IMPORT_STATE, ox.Literal("true"), SYSTEM) for g in targets])
+        try:
+            write()
         except (SyntaxError, ValueError, OSError) as exc:
             self._drop(targets)
-            raise ImportFailed(f"{path.name}: {exc}; nothing was imported") from exc
+            raise ImportFailed(failure.format(exc)) from exc
         except BaseException:
             self._drop(targets)
             raise
         self._clear_markers(targets)
-        return len(self._store) - before
 
     def replace_graphs(self, graphs: list[str], data: bytes, fmt: ox.RdfFormat = ox.RdfFormat.TRIG) -> None:
         # Bulk-loaded, so not one transaction: the import markers make a killed write drop these graphs when
         # the store is next opened (they hold derived data the caller can write again), as for bulk imports.
         targets = [ox.NamedNode(g) for g in graphs]
-        self.wrote()
-        self._store.extend([ox.Quad(g, IMPORT_STATE, ox.Literal("true"), SYSTEM) for g in targets])
-        try:
+
+        def write() -> None:
             for graph in targets:
                 self._store.remove_graph(graph)
             self._store.bulk_load(data, fmt)
-        except (SyntaxError, ValueError, OSError) as exc:
-            self._drop(targets)
-            raise ImportFailed(f"the graphs could not be written: {exc}; they were dropped") from exc
-        except BaseException:
-            self._drop(targets)
-            raise
-        self._clear_markers(targets)
+
+        self._marked(targets, write, "the graphs could not be written: {}; they were dropped")
 
     def _import_targets(self, path: Path, fmt: ox.RdfFormat, graph: ox.NamedNode | None) -> list:
         if fmt not in QUAD_FORMATS:

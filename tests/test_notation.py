@@ -296,3 +296,15 @@ def test_a_failed_bulk_write_leaves_no_graph_behind():
     with pytest.raises(ImportFailed):
         store.replace_graphs(["http://g/1"], b"<http://a> <http://p> broken <http://g/1> .\n", ox.RdfFormat.N_QUADS)
     assert store.count() == 0, "the target graph and the import markers are gone"
+
+
+def test_the_public_success_query_reads_the_aggregates(setup):
+    platform, _, _ = setup
+    from store.queries import QueryLibrary
+    query = QueryLibrary().get("success_by_referentiel_entry")
+    rows = platform.store.select(query.text)
+    totals = ref_totals(platform)
+    assert len(rows) == len(totals) > 0
+    for row in rows:
+        count, total = totals[row["entry"].value]
+        assert Decimal(row["successRate"].value) == (total / count).quantize(Decimal("0.0001"))

@@ -43,7 +43,6 @@ ANSWERS = {
 def notation():
     platform = Platform.build(make_settings(), OxigraphStore())
     platform.ensure_ontology()
-    lines = [f"<{B}org/ufr> a <{OS}Faculty> ."]
     samples = items(f"{B}media/image", f"{B}media/article")
     exam = [f"<{B}exam/tx> a <{OS}Exam> ; <{OS}owner> <{B}org/ufr> ; <{OS}hasEpreuve> <{EP}> .",
             f"<{EP}> a <{OS}Epreuve> ; <http://purl.org/dc/terms/title> \"Types\" ; "

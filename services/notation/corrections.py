@@ -84,6 +84,15 @@ def _node(epreuve: str, kind: str, question: Question, part: str) -> URIRef:
     return URIRef(f"{epreuve}/correction/{kind}/{question.key}/{digest}")
 
 
+def _record(data, node: URIRef, kind: URIRef, epreuve: str, question: Question, grader: str, now: str) -> None:
+    """What every correction records: its kind, épreuve and question, the grader and when."""
+    data.add((node, RDF.type, kind))
+    data.add((node, OS.epreuve, URIRef(epreuve)))
+    data.add((node, OS.question, URIRef(question.iri)))
+    data.add((node, PROV.wasAttributedTo, URIRef(grader)))
+    data.add((node, PROV.generatedAtTime, Literal(now, datatype=XSD.dateTime)))
+
+
 def _fraction(raw, where: str) -> float | None:
     if raw is None:
         return None
@@ -122,14 +131,10 @@ def qroc_change(graph: str, epreuve: str, question: Question, decisions: list, g
         dropped.append(str(node))
         if fraction is None:
             continue
-        data.add((node, RDF.type, OS.QrocDecision))
-        data.add((node, OS.epreuve, URIRef(epreuve)))
-        data.add((node, OS.question, URIRef(question.iri)))
+        _record(data, node, OS.QrocDecision, epreuve, question, grader, now)
         data.add((node, OS.normalisedAnswer, Literal(text)))
         data.add((node, OS.fraction, number_literal(fraction)))
         data.add((node, OS.acceptedAsSynonym, Literal(synonym)))
-        data.add((node, PROV.wasAttributedTo, URIRef(grader)))
-        data.add((node, PROV.generatedAtTime, Literal(now, datatype=XSD.dateTime)))
     return GraphChange(graph, data, dropped)
 
 
@@ -157,13 +162,9 @@ def qrol_change(graph: str, epreuve: str, question: Question, marks: list, candi
         dropped.append(str(node))
         if points is None:
             continue
-        data.add((node, RDF.type, OS.QrolGrade))
-        data.add((node, OS.epreuve, URIRef(epreuve)))
-        data.add((node, OS.question, URIRef(question.iri)))
+        _record(data, node, OS.QrolGrade, epreuve, question, grader, now)
         data.add((node, OS.student, URIRef(person)))
         data.add((node, OS.points, number_literal(points)))
         if comment:
             data.add((node, OS.graderComment, Literal(comment)))
-        data.add((node, PROV.wasAttributedTo, URIRef(grader)))
-        data.add((node, PROV.generatedAtTime, Literal(now, datatype=XSD.dateTime)))
     return GraphChange(graph, data, dropped)

@@ -14,12 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from services.grading.bareme import Bareme, effective, item_weights
+from services.nquads import OS, PROV, RDF_TYPE, XSD, lit
 from store.errors import Violation
 
-OS = "https://w3id.org/ontosides#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-PROV = "http://www.w3.org/ns/prov#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 COMPLETED, IN_PROGRESS = OS + "Completed", OS + "InProgress"
 PLACES = 4
 
@@ -74,11 +71,6 @@ def decimal_texts(values: np.ndarray) -> np.ndarray:
     return texts[inverse].reshape(values.shape)
 
 
-def _lit(text: str, dtype: str | None = None) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"' + (f"^^<{XSD}{dtype}>" if dtype else "")
-
-
 @dataclass(frozen=True)
 class GradeContext:
     """What every grade graph of an épreuve shares: names, question IRIs, maximum, time."""
@@ -103,7 +95,7 @@ def grade_lines(ctx: GradeContext, person_key: str, student: str, fractions: lis
             f'<{grade}> <{OS}score> "{total}"^^<{XSD}decimal>{g}',
             f'<{grade}> <{OS}maxPoints> "{decimal_text(ctx.max_total)}"^^<{XSD}decimal>{g}',
             f"<{grade}> <{OS}gradingStatus> <{COMPLETED if complete else IN_PROGRESS}>{g}",
-            f"<{grade}> <{OS}itemScores> {_lit('[' + ','.join(items) + ']')}{g}"]
+            f"<{grade}> <{OS}itemScores> {lit('[' + ','.join(items) + ']')}{g}"]
     for j, key in enumerate(ctx.keys):
         if fractions[j] is None:
             continue
@@ -115,8 +107,8 @@ def grade_lines(ctx: GradeContext, person_key: str, student: str, fractions: lis
         if j in graders:
             body.append(f"{score} <{OS}gradedBy> <{graders[j]}>{g}")
     digest = hashlib.sha256("".join(body).encode()).hexdigest()
-    body += [f"<{grade}> <{OS}contentDigest> {_lit(digest)}{g}",
-             f"<{grade}> <{PROV}generatedAtTime> {_lit(ctx.generated, 'dateTime')}{g}"]
+    body += [f"<{grade}> <{OS}contentDigest> {lit(digest)}{g}",
+             f"<{grade}> <{PROV}generatedAtTime> {lit(ctx.generated, dtype='dateTime')}{g}"]
     return digest, body
 
 

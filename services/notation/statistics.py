@@ -25,7 +25,6 @@ from services.notation.sheet import Sheet
 from store.terms import OS, triple_graph
 from store.writes import GraphChange
 
-SIX = Decimal("0.000001")
 FOUR = Decimal("0.0001")
 TEST_KEYS = ("mean", "median", "sd", "skewness", "kurtosis", "alpha", "sem")
 QUESTION_PROPERTIES = {"facility": OS.facility, "sd": OS.sd, "discrimination_index": OS.discriminationIndex,

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from services.exams.naming import ExamNames
 from services.notation import statistics
 from services.notation.grades import GradeContext, check_grades, decimal_texts, grade_lines
-from services.notation.reading import entry_ancestors
+from services.notation.reading import TYPES, entry_ancestors
 from services.platform import Platform
 from store.dataset import DatasetSpec
 from store.errors import ValidationFailed
@@ -31,8 +31,7 @@ if TYPE_CHECKING:
 OS = "https://w3id.org/ontosides#"
 BATCH = 1_000
 SAMPLE = 24
-QUESTION_TYPES = ("QRU", "QRM", "QRP", "QRM_LONG", "QRP_LONG", "QROC", "QROL", "ZONE", "NUMERIQUE", "ASSOCIATION",
-                  "TCS")
+QUESTION_TYPES = set(TYPES.values())
 
 
 class GradeWriter:
