@@ -65,6 +65,7 @@ bench: $(STAMP) virtuoso pdf
 	$(BIN)/python -m bench.items --triples 1000000
 	$(BIN)/python -m bench.suggest_eval
 	$(BIN)/python -m bench.grading_core
+	$(BIN)/python -m bench.notation
 	$(BIN)/python -m bench.virtuoso --triples 1000000
 	$(BIN)/python -m bench.planner --triples 1000000
 

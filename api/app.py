@@ -12,7 +12,7 @@ from api import errors, pages
 from api.limits import BodyLimit
 from api.openapi import describe_errors
 from api.query_gate import QueryGate
-from api.routes import cockpit, grading, graphs, health, items, lists, planner, queries, sparql
+from api.routes import cockpit, grading, graphs, health, items, lists, notation, planner, queries, sparql
 from importers.converted import SourceError
 from importers.list_csv import CsvError
 from services.access import Access
@@ -20,6 +20,8 @@ from services.cockpit import Cockpit
 from services.cockpit import model as cockpit_model
 from services.lists.access import ListForbidden
 from services.lists.library import ListLibrary
+from services.notation import errors as notation_errors
+from services.notation.service import Notation
 from services.lists.repository import ListError
 from services.lists.repository import NotFound as ListNotFound
 from services.planner.documents import Documents
@@ -41,6 +43,8 @@ DOMAIN_ERRORS = [
     (ItemNotFound, 404), (ItemForbidden, 403), (ItemInUse, 409), (ItemError, 422), (MediaError, 422),
     (SourceError, 422),
     (PlannerNotFound, 404), (PlannerForbidden, 403), (PlannerConflict, 409), (PlannerError, 422),
+    (notation_errors.NotFound, 404), (notation_errors.Forbidden, 403), (notation_errors.Frozen, 409),
+    (notation_errors.NotPublishable, 409), (notation_errors.NotationError, 422),
 ]
 
 log = logging.getLogger("ontosides.api")
@@ -83,10 +87,11 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app.state.planner = Planner(platform, app.state.studio, app.state.access)
     app.state.planner_documents = Documents(app.state.planner)
     app.state.usage = UsageStatistics(app.state.planner)
+    app.state.notation = Notation(platform, app.state.access.policy)
 
     errors.install(app, DOMAIN_ERRORS, html=pages.error_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, sparql, queries, graphs, lists, items, grading, cockpit, planner):
+    for module in (health, sparql, queries, graphs, lists, items, grading, notation, cockpit, planner):
         app.include_router(module.router)
     describe_errors(app)
     pages.install(app)

@@ -21,8 +21,9 @@ from api.results import results_json
 from cli.common import ADMIN_AGENT, StoreOpt, err, fail, out, platform_for
 from cli.cockpit import register as register_cockpit
 from cli.grading import register as register_grading
-from importers.text import NotUtf8, decode_utf8
+from cli.notation import register as register_notation
 from cli.planner import register as register_planner
+from importers.text import NotUtf8, decode_utf8
 from services import dataset
 from services.lists.seed import ensure_library
 from services.platform import Platform
@@ -446,6 +447,7 @@ def index_rebuild(store: StoreOpt = None):
 
 
 register_grading(app)
+register_notation(app)
 register_cockpit(app)
 register_planner(app)
 

@@ -13,19 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from services.exams.naming import ExamNames
-from services.grading.scoring import EDN_2023, choice_scores
-
-OS = "https://w3id.org/ontosides#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-ORG = "http://www.w3.org/ns/org#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-PROV = "http://www.w3.org/ns/prov#"
+from services.nquads import FOAF, ORG, OS, RDF_TYPE, SKOS, Writer
+from services.nquads import lit as _lit
+from services.synthetic_exams import ExamPlan, Totals, entry_statistics, exam, question
 
 CITIES = ["Grenoble", "Lyon", "Paris", "Lille", "Bordeaux", "Toulouse", "Marseille", "Nantes", "Rennes",
           "Strasbourg", "Montpellier", "Nice", "Rouen", "Tours", "Dijon", "Brest", "Amiens", "Limoges"]
@@ -58,6 +49,12 @@ class Scale:
     exams_per_faculty: int = 1
     questions_per_epreuve: int = 20
     seed: int = 42
+    # The types of the generated questions (drawn in turn), the épreuves of each faculty's first exam, whether
+    # finished épreuves come graded, and whether the first faculty has an épreuve with QROC and QROL to correct.
+    question_mix: tuple[str, ...] = ("QRU", "QRM")
+    first_exam_epreuves: int = 2
+    graded: bool = True
+    correction_epreuve: bool = True
 
     @classmethod
     def demo(cls) -> Scale:
@@ -76,36 +73,20 @@ class Scale:
         students = max(20, int(triples * 0.90 / 13.2 / (universities * faculties * (exams + 1) * questions)))
         return cls(universities, faculties, students, 10, 367, 13, 120, exams, questions, seed)
 
-
-def _lit(text: str, lang: str | None = None, dtype: str | None = None) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    if lang:
-        return f'"{escaped}"@{lang}'
-    if dtype:
-        return f'"{escaped}"^^<{XSD}{dtype}>'
-    return f'"{escaped}"'
-
-
-class _Writer:
-    def __init__(self):
-        self.lines: list[str] = []
-
-    def quad(self, s: str, p: str, o: str, g: str) -> None:
-        self.lines.append(f"<{s}> <{p}> {o} <{g}> .\n")
-
-    def iri(self, s: str, p: str, o: str, g: str) -> None:
-        self.lines.append(f"<{s}> <{p}> <{o}> <{g}> .\n")
-
-    def flush(self) -> list[str]:
-        out, self.lines = self.lines, []
-        return out
+    @classmethod
+    def notation_bench(cls, students: int = 10_000, questions: int = 120) -> Scale:
+        """One épreuve of `students` candidates × `questions` questions of mixed types, not graded yet."""
+        return cls(universities=1, faculties_per_university=1, students_per_faculty=students, teachers_per_faculty=3,
+                   referentiel_items=30, objectives_per_item=8, questions_per_faculty=questions, exams_per_faculty=1,
+                   questions_per_epreuve=questions, question_mix=("QRU", "QRM", "QRM", "QRP", "QRM_LONG", "QROC"),
+                   first_exam_epreuves=1, graded=False, correction_epreuve=False)
 
 
 def generate(scale: Scale, base: str = "https://data.ontosides.fr/") -> Iterator[str]:
     """Yield N-Quads lines (with their newline) for a whole synthetic dataset."""
     rng = random.Random(scale.seed)
     base = base.rstrip("/") + "/"
-    w = _Writer()
+    w = Writer()
     T = RDF_TYPE
 
     # The Officiel référentiel (the categories come from the seed library, library/officiel.trig).
@@ -119,7 +100,7 @@ def generate(scale: Scale, base: str = "https://data.ontosides.fr/") -> Iterator
     objectives: list[tuple[str, str]] = []
     items_of: dict[str, str] = {}
     names = ExamNames(base)
-    all_questions: list[dict] = []
+    totals = Totals()
     for n in range(1, scale.referentiel_items + 1):
         item = f"{base}list/referentiel/IC-{n:03d}"
         topic = TOPICS[n % len(TOPICS)]
@@ -192,16 +173,25 @@ def generate(scale: Scale, base: str = "https://data.ontosides.fr/") -> Iterator
 
             questions = []
             for q in range(scale.questions_per_faculty):
-                qid = f"u{u}f{f}q{q}"
-                questions.append(_question(w, rng, base, qid, ufr, rng.choice(teachers), objectives))
+                kind = scale.question_mix[q % len(scale.question_mix)]
+                questions.append(question(w, rng, base, f"u{u}f{f}q{q}", kind, ufr, rng.choice(teachers), objectives))
                 yield from w.flush()
 
             for e in range(scale.exams_per_faculty):
                 # The first exam of each faculty has two épreuves and published grades; the others one each.
-                yield from _exam(w, rng, names, f"u{u}f{f}e{e}", univ, ufr, offer, cohort, questions, students,
-                                 scale.questions_per_epreuve, 2 if e == 0 else 1, published=e == 0)
-            all_questions.extend(questions)
-    yield from _entry_statistics(w, names, all_questions, items_of)
+                plan = ExamPlan(f"u{u}f{f}e{e}", f"Examen facultaire u{u}f{f}e{e}", univ, ufr, offer, cohort,
+                                scale.first_exam_epreuves if e == 0 else 1, scale.graded, scale.graded and e == 0)
+                yield from exam(w, rng, names, plan, questions, students, scale.questions_per_epreuve, items_of,
+                                totals)
+            if scale.correction_epreuve and u == 0 and f == 0:
+                # Work for the grader's screens: QROC with unexpected answers and a QROL, graded « En cours ».
+                extra = [question(w, rng, base, f"u{u}f{f}r{n}", kind, ufr, rng.choice(teachers), objectives)
+                         for n, kind in enumerate(("QROC", "QROC", "QROL"))]
+                plan = ExamPlan(f"u{u}f{f}c0", "Examen à corriger (QROC, QROL)", univ, ufr, offer, cohort, 1,
+                                scale.graded, False)
+                picked = questions[:min(3, len(questions))] + extra
+                yield from exam(w, rng, names, plan, questions, students, len(picked), items_of, totals, picked)
+    yield from entry_statistics(names, totals)
 
 
 def _slug(text: str) -> str:
@@ -210,7 +200,7 @@ def _slug(text: str) -> str:
     return "".join(c for c in folded if c.isalnum() or c == "-")
 
 
-def _person(w: _Writer, rng: random.Random, base: str, univ: str, scope: str, ufr: str,
+def _person(w: Writer, rng: random.Random, base: str, univ: str, scope: str, ufr: str,
             key: str, function: str) -> str:
     """A person in a graph of their own: account, e-mail, and one function on their faculty."""
     person = f"{base}person/{key}"
@@ -234,210 +224,6 @@ def _person(w: _Writer, rng: random.Random, base: str, univ: str, scope: str, uf
     w.iri(fa, ORG + "role", function, graph)
     w.iri(fa, ORG + "organization", ufr, graph)
     return person
-
-
-def _question(w: _Writer, rng: random.Random, base: str, qid: str, ufr: str, author: str,
-              objectives: list[tuple[str, str]]) -> dict:
-    """A QRU or QRM isolated question with five options, tagged with an objective, of a random difficulty."""
-    kind = "QRU" if rng.random() < 0.5 else "QRM"
-    objective, topic = rng.choice(objectives)
-    n_options = 5
-    right = {rng.randrange(n_options)} if kind == "QRU" else set(rng.sample(range(n_options), rng.randint(1, 3)))
-    question = {"id": qid, "iri": f"{base}item/{qid}", "kind": kind, "topic": topic, "objective": objective,
-                "author": author, "owner": ufr, "right": right, "n_options": n_options,
-                "difficulty": rng.gauss(0.0, 1.0)}
-    question["options"] = _item_quads(w, question, question["iri"], f"{base}graph/item/{qid}")
-    return question
-
-
-def _item_quads(w: _Writer, q: dict, item: str, graph: str) -> list[str]:
-    """The triples of an item (current or a published version) under an IRI; returns its option IRIs."""
-    kind, topic = q["kind"], q["topic"]
-    w.iri(item, RDF_TYPE, OS + "IsolatedQuestion", graph)
-    w.iri(item, RDF_TYPE, OS + kind, graph)
-    w.quad(item, DCT + "title", _lit(f"{kind} {topic} {q['id']}"), graph)
-    w.quad(item, OS + "statement", _lit(f"A patient presents with a {topic} problem. Which statements are right?"),
-           graph)
-    w.iri(item, DCT + "creator", q["author"], graph)
-    w.iri(item, OS + "owner", q["owner"], graph)
-    w.iri(item, DCT + "subject", q["objective"], graph)
-    w.iri(item, OS + "status", OS + "Validated", graph)
-    w.quad(item, OS + "difficulty", _lit(f"{q['difficulty']:.3f}", dtype="decimal"), graph)
-    options = []
-    for k in range(q["n_options"]):
-        opt = f"{item}/option/{k + 1}"
-        w.iri(item, OS + "hasOption", opt, graph)
-        w.iri(opt, RDF_TYPE, OS + "AnswerOption", graph)
-        w.quad(opt, OS + "optionText", _lit(f"Proposition {chr(65 + k)} about {topic}"), graph)
-        w.quad(opt, OS + "isCorrect", _lit("true" if k in q["right"] else "false", dtype="boolean"), graph)
-        w.quad(opt, OS + "position", _lit(str(k + 1), dtype="integer"), graph)
-        options.append(opt)
-    return options
-
-
-def _published(w: _Writer, names: ExamNames, q: dict) -> dict:
-    """The published version 1 of an item (an épreuve links it; later edits never reach the épreuve)."""
-    if "version" not in q:
-        version, graph = names.version(q["id"], 1), names.version_graph(q["id"], 1)
-        options = _item_quads(w, q, version, graph)
-        w.iri(version, PROV + "specializationOf", q["iri"], graph)
-        w.quad(version, OS + "version", _lit("1", dtype="integer"), graph)
-        w.quad(version, PROV + "generatedAtTime", _lit("2025-12-01T08:00:00Z", dtype="dateTime"), graph)
-        q["version"], q["version_options"] = version, options
-    return q
-
-
-def _exam(w: _Writer, rng: random.Random, names: ExamNames, key: str, univ: str, ufr: str, offer: str,
-          cohort: str, questions: list[dict], students: list[tuple[str, float]], per_epreuve: int,
-          epreuves: int, published: bool) -> Iterator[str]:
-    """A finished exam: its épreuves, registrations, frozen candidates, every copy, grades and statistics."""
-    exam = names.exam(key)
-    graph = names.exam_graph(key)
-    w.iri(exam, RDF_TYPE, OS + "Exam", graph)
-    w.quad(exam, DCT + "title", _lit(f"Examen facultaire {key}"), graph)
-    w.quad(exam, OS + "shortName", _lit(key.upper()), graph)
-    w.quad(exam, DCT + "identifier", _lit(f"EX-2026-{key.upper()}"), graph)
-    w.iri(exam, OS + "concernsUniversity", univ, graph)
-    w.iri(exam, OS + "concernsOffer", offer, graph)
-    w.iri(exam, OS + "owner", ufr, graph)
-    w.iri(exam, OS + "examStatus", OS + "StatusFinished", graph)
-    day = 1 + rng.randrange(26)
-    for number in range(1, epreuves + 1):
-        epreuve = names.epreuve(key, number)
-        start = f"2026-01-{day + number - 1:02d}T09:00:00Z"
-        w.iri(exam, OS + "hasEpreuve", epreuve, graph)
-        w.iri(epreuve, RDF_TYPE, OS + "Epreuve", graph)
-        w.quad(epreuve, DCT + "title", _lit(f"Épreuve {number} — {key}"), graph)
-        w.quad(epreuve, OS + "epreuveNumber", _lit(str(number), dtype="integer"), graph)
-        w.quad(epreuve, OS + "epreuveType", _lit("Épreuve facultaire"), graph)
-        w.quad(epreuve, OS + "startTime", _lit(start, dtype="dateTime"), graph)
-        w.quad(epreuve, OS + "durationMinutes", _lit("120", dtype="integer"), graph)
-        w.iri(epreuve, OS + "gradingMethod", OS + "MethodEdn2023", graph)
-        w.iri(epreuve, OS + "examStatus", OS + "StatusFinished", graph)
-        options = f"{epreuve}/display"
-        w.iri(epreuve, OS + "displayOptions", options, graph)
-        w.iri(options, RDF_TYPE, OS + "DisplayOptions", graph)
-        for flag, value in (("shuffleElements", "true"), ("shuffleQuestions", "false"), ("shuffleOptions", "true"),
-                            ("showElementCoefficient", "false"), ("showQuestionCoefficient", "false"),
-                            ("showQuestionCount", "true")):
-            w.quad(options, OS + flag, _lit(value, dtype="boolean"), graph)
-        chosen = [_published(w, names, q) for q in rng.sample(questions, min(per_epreuve, len(questions)))]
-        for pos, q in enumerate(chosen, 1):
-            slot = names.slot(key, number, pos)
-            w.iri(epreuve, OS + "hasSlot", slot, graph)
-            w.iri(slot, RDF_TYPE, OS + "ItemSlot", graph)
-            w.iri(slot, OS + "element", q["version"], graph)
-            w.iri(slot, OS + "itemOf", q["iri"], graph)
-            w.quad(slot, OS + "coefficient", _lit("1", dtype="decimal"), graph)
-            w.quad(slot, OS + "position", _lit(str(pos), dtype="integer"), graph)
-        reg = f"{epreuve}/registration/1"
-        w.iri(reg, RDF_TYPE, OS + "Registration", graph)
-        w.iri(reg, OS + "registeredGroup", cohort, graph)
-        w.iri(reg, OS + "epreuve", epreuve, graph)
-        yield from w.flush()
-        yield from _copies(w, rng, names, key, number, start, chosen, students, published)
-
-
-def _copies(w: _Writer, rng: random.Random, names: ExamNames, key: str, number: int, start: str,
-            chosen: list[dict], students: list[tuple[str, float]], published: bool) -> Iterator[str]:
-    """Candidates, copies (Rasch model), grades scored by the EDN 2023 rules, and the épreuve's statistics."""
-    epreuve = names.epreuve(key, number)
-    candidates = names.candidates_graph(key, number)
-    for student, _ in students:
-        w.iri(epreuve, OS + "candidate", student, candidates)
-    w.quad(epreuve, OS + "frozenAt", _lit(start, dtype="dateTime"), candidates)
-    # Every candidate's ticks, question by question, then scored all at once.
-    ticks = np.zeros((len(chosen), len(students), 5), dtype=bool)
-    for qi, q in enumerate(chosen):
-        right = np.array([k in q["right"] for k in range(q["n_options"])])
-        for si, (_, ability) in enumerate(students):
-            ticked = right.copy()
-            if rng.random() >= 1.0 / (1.0 + math.exp(q["difficulty"] - ability)):
-                wrong = rng.randrange(q["n_options"])
-                ticked[wrong] = not ticked[wrong]
-                if not ticked.any():
-                    ticked[wrong] = True
-            ticks[qi, si] = ticked
-    fractions = np.array([choice_scores(EDN_2023, q["kind"], ticks[qi],
-                                        np.array([k in q["right"] for k in range(q["n_options"])])).score
-                          for qi, q in enumerate(chosen)])
-    answered = start.replace("T09:00:00", "T10:00:00")
-    stats = names.stats_graph(key, number)
-    for si, (student, _) in enumerate(students):
-        person = student.rsplit("/", 1)[-1]
-        copy = names.copy_graph(key, number, person)
-        session = names.session(key, number, person)
-        w.iri(session, RDF_TYPE, OS + "ExamSession", copy)
-        w.iri(session, OS + "epreuve", epreuve, copy)
-        w.iri(session, OS + "student", student, copy)
-        w.quad(session, OS + "sessionStart", _lit(start.replace("T09:00:00", "T09:01:00"), dtype="dateTime"), copy)
-        w.quad(session, OS + "deadline", _lit(start.replace("T09:00:00", "T11:00:00"), dtype="dateTime"), copy)
-        w.quad(session, OS + "submittedAt", _lit(answered, dtype="dateTime"), copy)
-        grades = names.grades_graph(key, number, person)
-        grade = names.grade(key, number, person)
-        w.iri(grade, RDF_TYPE, OS + "Grade", grades)
-        w.iri(grade, OS + "student", student, grades)
-        w.iri(grade, OS + "epreuve", epreuve, grades)
-        w.iri(grade, OS + "gradingStatus", OS + "Completed", grades)
-        for qi, q in enumerate(chosen):
-            position = str(qi + 1)
-            answer = names.answer(key, number, person, position)
-            w.iri(answer, RDF_TYPE, OS + "Answer", copy)
-            w.iri(answer, OS + "epreuve", epreuve, copy)
-            w.iri(answer, OS + "student", student, copy)
-            w.iri(answer, OS + "question", q["version"], copy)
-            for k in np.flatnonzero(ticks[qi, si]):
-                w.iri(answer, OS + "selectedOption", q["version_options"][k], copy)
-            w.quad(answer, OS + "answeredAt", _lit(answered, dtype="dateTime"), copy)
-            w.quad(answer, OS + "sequence", _lit("1", dtype="integer"), copy)
-            score = f"{grade}/{position}"
-            w.iri(grade, OS + "hasQuestionScore", score, grades)
-            w.iri(score, RDF_TYPE, OS + "QuestionScore", grades)
-            w.iri(score, OS + "question", q["version"], grades)
-            w.quad(score, OS + "fraction", _lit(f"{fractions[qi, si]:.4f}", dtype="decimal"), grades)
-            w.quad(score, OS + "points", _lit(f"{fractions[qi, si]:.4f}", dtype="decimal"), grades)
-        total = 20.0 * fractions[:, si].sum() / max(1, len(chosen))
-        w.quad(grade, OS + "score", _lit(f"{total:.2f}", dtype="decimal"), grades)
-        w.quad(grade, OS + "maxPoints", _lit("20", dtype="decimal"), grades)
-        yield from w.flush()
-    for qi, q in enumerate(chosen):
-        node = f"{stats}/question/{qi + 1}"
-        w.iri(node, RDF_TYPE, OS + "QuestionStatistics", stats)
-        w.iri(node, OS + "question", q["version"], stats)
-        w.iri(node, OS + "epreuve", epreuve, stats)
-        w.quad(node, OS + "answers", _lit(str(len(students)), dtype="integer"), stats)
-        w.quad(node, OS + "facility", _lit(f"{fractions[qi].mean():.4f}", dtype="decimal"), stats)
-        q.setdefault("answered", []).extend(fractions[qi].tolist())
-    if published:
-        publication = names.publication_graph(key, number)
-        node = f"{epreuve}/publication/1"
-        w.iri(node, RDF_TYPE, OS + "Publication", publication)
-        w.iri(node, OS + "epreuve", epreuve, publication)
-        w.quad(node, OS + "publishedAt", _lit(answered.replace("T10:00:00", "T18:00:00"), dtype="dateTime"),
-               publication)
-    yield from w.flush()
-
-
-def _entry_statistics(w: _Writer, names: ExamNames, questions: list[dict],
-                      items_of: dict[str, str]) -> Iterator[str]:
-    """Success per référentiel objective and item, over every graded answer (what dashboards read)."""
-    graph = names.referentiel_stats_graph()
-    totals: dict[str, list[float]] = {}
-    for q in questions:
-        answered = q.get("answered")
-        if not answered:
-            continue
-        for entry in (q["objective"], items_of[q["objective"]]):
-            count, total = totals.get(entry, (0, 0.0))
-            totals[entry] = (count + len(answered), total + sum(answered))
-    for entry, (count, total) in sorted(totals.items()):
-        node = f"{graph}/{entry.rsplit('/', 1)[-1]}"
-        w.iri(node, RDF_TYPE, OS + "EntryStatistics", graph)
-        w.iri(node, OS + "entry", entry, graph)
-        w.quad(node, OS + "answers", _lit(str(count), dtype="integer"), graph)
-        w.quad(node, OS + "sumFraction", _lit(f"{total:.4f}", dtype="decimal"), graph)
-        w.quad(node, OS + "successRate", _lit(f"{total / count:.4f}", dtype="decimal"), graph)
-    yield from w.flush()
 
 
 def write_nquads(path: Path, scale: Scale, base: str = "https://data.ontosides.fr/") -> int:

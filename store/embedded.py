@@ -13,6 +13,7 @@ from store.dataset import DatasetSpec
 from store.errors import ImportFailed, QueryError, QuerySyntaxError, QueryTimeout, StoreError
 from store.federation import Federation
 from store.formats import QUAD_FORMATS, parse_error
+from store.lexical import Table, parse_tsv
 from store.port import GraphResult, Limits, Progress, Rows, Store
 from store.sparql_text import DEADLINE_FUNCTION, inject_values, with_deadline_check, with_using
 from store.terms import STAGING_PREFIX, SYSTEM_GRAPH
@@ -92,12 +93,7 @@ class OxigraphStore(Store):
             text = inject_values(query, bindings)
         except ValueError as exc:
             raise QuerySyntaxError(str(exc)) from exc
-        options: dict = {"base_iri": self.base_iri}
-        if dataset is None:
-            options["use_default_graph_as_union"] = True
-        else:
-            options["default_graph"] = [ox.NamedNode(g) for g in dataset.default]
-            options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named]
+        options = self._options(dataset)
         clock = _Clock(deadline) if deadline is not None else None
         checked = with_deadline_check(text) if clock and limits.interrupt else None
         failure = result = None
@@ -126,6 +122,32 @@ class OxigraphStore(Store):
         if failure is not None:
             raise failure
         return collected
+
+    def _options(self, dataset: DatasetSpec | None) -> dict:
+        options: dict = {"base_iri": self.base_iri}
+        if dataset is None:
+            options["use_default_graph_as_union"] = True
+        else:
+            options["default_graph"] = [ox.NamedNode(g) for g in dataset.default]
+            options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named]
+        return options
+
+    def select_lexical(self, query: str, bindings: Mapping[str, object] | None = None,
+                       dataset: DatasetSpec | None = None) -> Table:
+        self.federation.check(query)
+        try:
+            text = inject_values(query, bindings)
+            # Serialised by the engine and split here: no term object per value (a million answers at a time).
+            data = self._store.query(text, **self._options(dataset)).serialize(format=ox.QueryResultsFormat.TSV)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except ValueError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except RuntimeError as exc:
+            raise QueryError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(str(exc)) from exc
+        return parse_tsv(data)
 
     def _run(self, text: str, options: dict, clock: _Clock | None):
         if clock is not None:
@@ -201,21 +223,41 @@ class OxigraphStore(Store):
             names = ", ".join(g.value for g in busy[:3])
             raise ImportFailed(f"graph(s) already hold data: {names}; drop them first or load under another graph")
         before = len(self._store)
-        self.wrote()
-        # The markers make a killed import recoverable: on open, marked graphs are dropped.
-        self._store.extend([ox.Quad(g, IMPORT_STATE, ox.Literal("true"), SYSTEM) for g in targets])
-        try:
+
+        def load() -> None:
             with path.open("rb") as raw:
                 reader = io.BufferedReader(ProgressReader(raw, progress), buffer_size=1 << 20)
                 self._store.bulk_load(reader, fmt, to_graph=graph if fmt not in QUAD_FORMATS else None)
+
+        self._marked(targets, load, f"{path.name}: {{}}; nothing was imported")
+        return len(self._store) - before
+
+    def _marked(self, targets: list, write, failure: str) -> None:
+        """Run a non-transactional write into these graphs, marked so that a killed write drops them when the
+        store is next opened; a failed one drops them at once (ImportFailed with `failure` filled in)."""
+        self.wrote()
+        self._store.extend([ox.Quad(g, IMPORT_STATE, ox.Literal("true"), SYSTEM) for g in targets])
+        try:
+            write()
         except (SyntaxError, ValueError, OSError) as exc:
             self._drop(targets)
-            raise ImportFailed(f"{path.name}: {parse_error(exc)}; nothing was imported") from exc
+            raise ImportFailed(failure.format(parse_error(exc))) from exc
         except BaseException:
             self._drop(targets)
             raise
         self._clear_markers(targets)
-        return len(self._store) - before
+
+    def replace_graphs(self, graphs: list[str], data: bytes, fmt: ox.RdfFormat = ox.RdfFormat.TRIG) -> None:
+        # Bulk-loaded, so not one transaction: the import markers make a killed write drop these graphs when
+        # the store is next opened (they hold derived data the caller can write again), as for bulk imports.
+        targets = [ox.NamedNode(g) for g in graphs]
+
+        def write() -> None:
+            for graph in targets:
+                self._store.remove_graph(graph)
+            self._store.bulk_load(data, fmt)
+
+        self._marked(targets, write, "the graphs could not be written: {}; they were dropped")
 
     def _import_targets(self, path: Path, fmt: ox.RdfFormat, graph: ox.NamedNode | None) -> list:
         if fmt not in QUAD_FORMATS:

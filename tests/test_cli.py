@@ -70,6 +70,7 @@ def test_query_from_a_file_and_bad_sparql(demo_store, tmp_path):
     done = run("query", str(good), "--store", demo_store, "--format", "csv")
     demo = Scale.demo()  # a faculty's first exam has two épreuves: one grade per student and épreuve
     grades = demo.universities * demo.faculties_per_university * demo.students_per_faculty * (demo.exams_per_faculty + 1)
+    grades += demo.students_per_faculty  # the first faculty's épreuve with QROC and QROL to correct
     assert done.stdout.splitlines() == ["n", str(grades)]
     bad = tmp_path / "bad.rq"
     bad.write_text("SELECT ?x WHERE {")

@@ -31,6 +31,6 @@ def test_harder_questions_have_lower_success(demo_platform):
 def test_abler_students_score_higher(demo_platform):
     rows = demo_platform.store.select("""
         PREFIX os: <https://w3id.org/ontosides#>
-        SELECT ?score WHERE { ?g a os:Grade ; os:score ?score }""")
-    scores = [float(r["score"].value) for r in rows]
+        SELECT ?score ?max WHERE { ?g a os:Grade ; os:score ?score ; os:maxPoints ?max }""")
+    scores = [20 * float(r["score"].value) / float(r["max"].value) for r in rows]
     assert min(scores) < 8 < 12 < max(scores), "grades spread across the scale"

@@ -16,8 +16,9 @@ def qrm(method: str, options: list[str], correct: list[str], ticked: list[str], 
 
 
 def with_discordances(options: list[str], correct: list[str], d: int) -> list[str]:
-    """A ticking with exactly d discordances: flip the first d options."""
-    flipped = set(options[:d])
+    """A ticking with exactly d discordances: flip the last d options (never an empty ticking here: that is no
+    answer, scored 0 whatever the table)."""
+    flipped = set(options[len(options) - d:]) if d else set()
     return [o for o in options if (o in correct) != (o in flipped)]
 
 
@@ -69,6 +70,12 @@ def test_qru_is_all_or_nothing(method):
     assert score_case({**case, "ticked": ["B"]})["score"] == 0.0
     assert score_case({**case, "ticked": ["C", "D"]})["score"] == 0.0
     assert score_case({**case, "ticked": []})["score"] == 0.0
+
+
+def test_nothing_ticked_is_no_answer_not_a_partial_score():
+    blank = score_case(qrm("edn-2023", FIVE, ["A", "B"], []))
+    assert blank["score"] == 0.0 and "no answer" in blank["explanation"]
+    assert score_case(qrm("edn-2023", FIVE, ["A", "B"], ["A"]))["score"] == 0.5
 
 
 def test_qrp_share_of_expected_answers_and_zero_when_over_ticked():

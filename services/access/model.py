@@ -36,6 +36,10 @@ HEADS = frozenset({DOYEN, DIRECTEUR, PRESIDENT})
 # Who plans the exams of an organisation (PLANIFICATEUR), and who reads them (graders and supervisors too).
 PLANNING = SCHOOL_OFFICE | HEADS | frozenset({GESTIONNAIRE})
 EXAM_STAFF = PLANNING | frozenset({CORRECTEUR, SUPERVISEUR})
+# Who grades an organisation's épreuves (NOTATION), publishes their grades, releases their items to the annals.
+GRADING = frozenset({CORRECTEUR, GESTIONNAIRE}) | SCHOOL_OFFICE | HEADS
+PUBLISHING = frozenset({RESPONSABLE_SCOLARITE}) | HEADS
+ANNALS = frozenset({GESTIONNAIRE, RESPONSABLE_SCOLARITE}) | HEADS
 
 # Who may grant a function: "nobody grants what they do not hold the right to grant". A granter holds one of
 # these functions on the target organisation or one above it. The platform administrator grants anything.

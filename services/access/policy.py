@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from services.access.directory import Directory
 from services.access.model import (
-    AUTHORING, CHERCHEUR, DPO, EXAM_STAFF, FOLLOW_UP, GESTIONNAIRE, GRANTED_BY, HEADS, LIST_ADMIN, PLANNING,
-    SCHOOL_OFFICE, Principal, may_grant,
+    ANNALS, AUTHORING, CHERCHEUR, CORRECTEUR, DPO, EXAM_STAFF, FOLLOW_UP, GESTIONNAIRE, GRADING, GRANTED_BY, HEADS,
+    LIST_ADMIN, PLANNING, PUBLISHING, SCHOOL_OFFICE, Principal, may_grant,
 )
 from services.platform import ONTOLOGY_GRAPH, Platform
 
@@ -76,6 +76,10 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
                                                  "one's organisation"),
     Action("planner:manage", holding(PLANNING), "plan the exams of one's organisation: épreuves, linked items, "
                                                 "registrations, extra time, statuses"),
+    Action("grading:grade", holding(GRADING), "grade the épreuves of one's organisation (NOTATION)"),
+    Action("grading:publish", holding(PUBLISHING), "publish or revoke the grades of one's organisation's épreuves"),
+    Action("grading:annals", holding(ANNALS), "release past épreuves' items to one's faculty's question bank"),
+    Action("grading:own", identified, "read one's published grades and copies, and the banks of one's formations"),
 ]}
 
 
@@ -146,8 +150,11 @@ class Policy:
         graphs |= {r["g"].value for r in self.directory.rows_for("organisation_item_graphs", "organisation", managed)}
         offices = self.organisations(principal, SCHOOL_OFFICE | HEADS)
         graphs |= {r["g"].value for r in self.directory.rows_for("organisation_people_graphs", "organisation", offices)}
-        planners = self.organisations(principal, SCHOOL_OFFICE | HEADS | frozenset({GESTIONNAIRE}))
+        planners = self.organisations(principal, SCHOOL_OFFICE | HEADS | frozenset({GESTIONNAIRE, CORRECTEUR}))
         graphs |= {r["g"].value for r in self.directory.rows_for("organisation_exam_graphs", "organisation", planners)}
+        graders = self.organisations(principal, GRADING)
+        graphs |= {r["g"].value for r in self.directory.rows_for("organisation_grading_graphs", "organisation", graders)}
+        graphs |= {r["g"].value for r in self.directory._rows("annals_graphs", person=principal.person)}
         if principal.holds(frozenset({LIST_ADMIN})):
             prefix = self.platform.iri("graph", "list-history", "")
             graphs |= {g.value for g in self.platform.store.named_graphs() if g.value.startswith(prefix)}

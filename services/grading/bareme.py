@@ -113,19 +113,24 @@ class Grades:
     max_total: float
 
 
-def grade(fractions: np.ndarray, questions: list[str], bareme: Bareme) -> Grades:
-    """Apply a barème to a matrix of fractions (candidates × questions, columns named by `questions`)."""
+def effective(fractions: np.ndarray, questions: list[str], bareme: Bareme) -> np.ndarray:
+    """The fractions the barème counts: a question given to everyone (`full`) scores 1 for all."""
     fractions = np.asarray(fractions, dtype=float)
+    full = [j for j, q in enumerate(questions) if bareme.rule(q).neutralised == FULL]
+    if full:
+        fractions = fractions.copy()
+        fractions[:, full] = 1.0
+    return fractions
+
+
+def item_weights(questions: list[str], bareme: Bareme) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Item names, the points each question is worth in its item (questions × items: x · w / Σ w, 0 when
+    removed) and the items' coefficients (0 for an item whose questions were all removed)."""
     column = {q: j for j, q in enumerate(questions)}
     missing = [q for item in bareme.items.values() for q in item.questions if q not in column]
     if missing:
         raise BaremeError(f"questions without scores: {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}")
-    full = [column[q] for q, rule in bareme.questions.items() if rule.neutralised == FULL and q in column]
-    if full:
-        fractions = fractions.copy()
-        fractions[:, full] = 1.0
     names = list(bareme.items)
-    # one matrix product grades every candidate on every item: weights[q, i] = x_i · w_q / Σ w of item i
     weights = np.zeros((len(questions), len(names)))
     coefficients = np.zeros(len(names))
     for i, name in enumerate(names):
@@ -137,7 +142,14 @@ def grade(fractions: np.ndarray, questions: list[str], bareme: Bareme) -> Grades
         for j, w in kept:
             weights[j, i] = item.max_points * w / total_weight
         coefficients[i] = item.coefficient
-    item_grades = fractions @ weights
+    return names, weights, coefficients
+
+
+def grade(fractions: np.ndarray, questions: list[str], bareme: Bareme) -> Grades:
+    """Apply a barème to a matrix of fractions (candidates × questions, columns named by `questions`)."""
+    names, weights, coefficients = item_weights(questions, bareme)
+    # one matrix product grades every candidate on every item: weights[q, i] = x_i · w_q / Σ w of item i
+    item_grades = effective(fractions, questions, bareme) @ weights
     return Grades(names, item_grades, item_grades @ coefficients, bareme.max_total)
 
 

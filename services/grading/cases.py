@@ -156,6 +156,8 @@ def _choice(reader: _Reader, method: str, qtype: str) -> tuple[float, str]:
              [f"indispensable option {o} not ticked" for o in indispensable if o not in ticked]
     if vetoes:
         return score, head + "; ".join(vetoes) + " → 0"
+    if not ticked and correct:
+        return score, head + "nothing ticked: no answer → 0"
     wrong = [o for o in ticked if o not in correct]
     missed = [o for o in correct if o not in ticked]
     if qtype == "QRU":
@@ -204,7 +206,8 @@ def _tcs(reader: _Reader, method: str) -> tuple[float, str]:
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
 
 
-def _unit_key(unit: str) -> str:
+def unit_key(unit: str) -> str:
+    """A unit as compared: no spaces, case folded, µ and μ as u."""
     return unit.replace("µ", "u").replace("μ", "u").replace(" ", "").casefold()
 
 
@@ -228,14 +231,14 @@ def _numeric(reader: _Reader, method: str) -> tuple[float, str]:
             raise reader.fail("answer", f"{answer!r} is not a number (with an optional unit)")
         value = float(match.group(1).replace(",", "."))
         if match.group(2):
-            if given_unit is not None and _unit_key(given_unit) != _unit_key(match.group(2)):
+            if given_unit is not None and unit_key(given_unit) != unit_key(match.group(2)):
                 raise reader.fail("answer_unit", f"{given_unit!r} contradicts the unit in the answer")
             given_unit = match.group(2)
     elif _is_number(answer):
         value = float(answer)
     else:
         raise reader.fail("answer", f"{answer!r} is not a number")
-    unit_ok = units is None or (given_unit is not None and _unit_key(given_unit) in {_unit_key(u) for u in units})
+    unit_ok = units is None or (given_unit is not None and unit_key(given_unit) in {unit_key(u) for u in units})
     score = float(scoring.numeric_scores(np.array([value]), expected, tolerance, np.array([unit_ok]))[0])
     within = score or scoring.numeric_scores(np.array([value]), expected, tolerance, np.array([True]))[0]
     shown = f"{_fmt(value)}{' ' + given_unit if given_unit else ''}"

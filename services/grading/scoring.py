@@ -63,7 +63,8 @@ def choice_scores(method: str, qtype: str, ticked: np.ndarray, correct: np.ndarr
                   announced: int | None = None) -> ChoiceOutcome:
     """QRU, QRM, QRP (and long lists): `ticked` is candidates × options (bool), the others one flag per option.
 
-    An unacceptable option ticked, or an indispensable option left unticked, gives 0 whatever else.
+    An unacceptable option ticked, or an indispensable option left unticked, gives 0 whatever else; so does
+    ticking nothing (no answer) when some option is right.
     QRU: all or nothing. QRM: the method's table by discordances (options ticked that should not be, or
     not ticked that should). QRP: the share of the expected answers found, 0 when more options are
     ticked than announced (`announced`, default the number of expected answers).
@@ -92,6 +93,8 @@ def choice_scores(method: str, qtype: str, ticked: np.ndarray, correct: np.ndarr
     else:
         raise RuleError(f"{qtype} is not a choice question ({', '.join(CHOICE_TYPES)})")
     score[unacceptable_ticked | indispensable_missed] = 0.0
+    if correct.any():
+        score[count == 0] = 0.0  # nothing ticked is no answer, never partly right
     return ChoiceOutcome(score, discordances, found, count, unacceptable_ticked, indispensable_missed)
 
 

@@ -1,0 +1,142 @@
+"""The copies of an épreuve read in bulk: one graph per candidate, a few queries over all of them.
+
+Ticked options are read with one index scan (`copy_options`: an option IRI says its question), the other
+answer types only for the questions that have them. Rows come back as plain strings (`select_lexical`), so
+a million ticks cost no term objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyoxigraph as ox
+
+from services.exams.naming import ExamNames
+from services.notation.sheet import Sheet
+from services.platform import Platform
+from store.dataset import DatasetSpec
+from store.sparql_text import inject_values_list
+
+BATCH = 2_000  # copy graphs per query: keeps FROM NAMED lists short on remote engines
+VALUE_TYPES = ("QROC", "QROL", "NUMERIQUE", "ZONE")
+
+
+@dataclass
+class Copies:
+    """Every candidate's answers, question by question (rows in the order of `candidates`)."""
+
+    candidates: list[str]
+    graphs: list[str]
+    submitted: list[str | None]
+    ticks: dict[str, np.ndarray] = field(default_factory=dict)
+    chosen: dict[str, list[str | None]] = field(default_factory=dict)
+    texts: dict[str, list[str | None]] = field(default_factory=dict)
+    numbers: dict[str, np.ndarray] = field(default_factory=dict)
+    units: dict[str, list[str | None]] = field(default_factory=dict)
+    points: dict[str, np.ndarray] = field(default_factory=dict)
+    pairs: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    checks: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        """How many candidates handed a copy in."""
+        return len(self.candidates)
+
+    def row(self, person: str) -> int | None:
+        """A candidate's row, or None."""
+        try:
+            return self.candidates.index(person)
+        except ValueError:
+            return None
+
+
+def copy_graphs(platform: Platform, names: ExamNames, sheet: Sheet) -> list[str]:
+    """The copy graphs of an épreuve (one per candidate who started it)."""
+    prefix = names.copy_graph(sheet.exam_key, sheet.number, "")
+    return sorted(g.value for g in platform.store.named_graphs() if g.value.startswith(prefix))
+
+
+def _table(platform: Platform, name: str, graphs: list[str], questions: list[str] | None = None):
+    text = platform.queries_for("notation").get(name).text
+    if questions is not None:
+        text = inject_values_list(text, "question", [ox.NamedNode(q) for q in questions])
+    for start in range(0, len(graphs), BATCH):
+        _, rows = platform.store.select_lexical(text, dataset=DatasetSpec((), tuple(graphs[start:start + BATCH])))
+        yield from rows
+
+
+def read_copies(platform: Platform, sheet: Sheet, graphs: list[str]) -> Copies:
+    """The answers held in these copy graphs, for the questions of the sheet."""
+    students = {g: (student, submitted) for g, student, submitted in _table(platform, "copy_sessions", graphs)}
+    ordered = sorted(students, key=lambda g: students[g][0])
+    copies = Copies([students[g][0] for g in ordered], ordered, [students[g][1] for g in ordered])
+    row_of = {g: i for i, g in enumerate(ordered)}
+    n = copies.size
+    questions = sheet.questions
+    option_at: dict[str, tuple[str, int]] = {}
+    for q in questions:
+        if q.is_choice:
+            copies.ticks[q.key] = np.zeros((n, len(q.options)), dtype=bool)
+            option_at.update({o.iri: (q.key, k) for k, o in enumerate(q.options)})
+    if option_at and n:
+        for g, option in _table(platform, "copy_options", ordered):
+            at = option_at.get(option)
+            if at is not None and g in row_of:
+                copies.ticks[at[0]][row_of[g], at[1]] = True
+    by_iri = {q.iri: q for q in questions}
+    _read_typed(platform, copies, by_iri, row_of, ordered)
+    return copies
+
+
+def _read_typed(platform: Platform, copies: Copies, by_iri: dict, row_of: dict[str, int], graphs: list[str]) -> None:
+    n = copies.size
+    typed = {iri: q for iri, q in by_iri.items() if q.type in VALUE_TYPES}
+    for q in typed.values():
+        copies.texts[q.key] = [None] * n
+        if q.type == "NUMERIQUE":
+            copies.numbers[q.key] = np.full(n, np.nan)
+            copies.units[q.key] = [None] * n
+        if q.type == "ZONE":
+            copies.points[q.key] = np.full((n, 2), np.nan)
+    if typed and n:
+        for g, question, text, number, unit, x, y in _table(platform, "copy_values", graphs, sorted(typed)):
+            q, i = typed[question], row_of.get(g)
+            if i is None:
+                continue
+            copies.texts[q.key][i] = text
+            if q.type == "NUMERIQUE":
+                copies.numbers[q.key][i] = _float(number) if number is not None else _float(text)
+                copies.units[q.key][i] = unit
+            if q.type == "ZONE" and x is not None:
+                copies.points[q.key][i] = (_float(x), _float(y))
+    tcs = sorted(iri for iri, q in by_iri.items() if q.type == "TCS")
+    for iri in tcs:
+        copies.chosen[by_iri[iri].key] = [None] * n
+    if tcs and n:
+        for g, question, value in _table(platform, "copy_question_options", graphs, tcs):
+            if g in row_of:
+                copies.chosen[by_iri[question].key][row_of[g]] = value
+    association = sorted(iri for iri, q in by_iri.items() if q.type == "ASSOCIATION")
+    for iri in association:
+        copies.pairs[by_iri[iri].key] = [{} for _ in range(n)]
+    if association and n:
+        for g, question, left, right in _table(platform, "copy_pairs", graphs, association):
+            if g in row_of:
+                copies.pairs[by_iri[question].key][row_of[g]][left] = right
+    ecos = {iri: q for iri, q in by_iri.items() if q.type == "ECOS"}
+    for q in ecos.values():
+        copies.checks[q.key] = np.zeros((n, len(q.checklist)), dtype=bool)
+    if ecos and n:
+        index = {(q.iri, c[0]): k for q in ecos.values() for k, c in enumerate(q.checklist)}
+        for g, question, check in _table(platform, "copy_checks", graphs, sorted(ecos)):
+            k = index.get((question, check))
+            if k is not None and g in row_of:
+                copies.checks[ecos[question].key][row_of[g], k] = True
+
+
+def _float(text: str | None) -> float:
+    try:
+        return float(str(text).replace(",", "."))
+    except (TypeError, ValueError):
+        return float("nan")

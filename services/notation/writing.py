@@ -1,0 +1,166 @@
+"""Saving an épreuve's grades: one graph per copy (replaced whole, skipped when its content is unchanged), then
+the épreuve's statistics and its share of the référentiel aggregates.
+
+The grade graphs are the hot batch (10,000 copies × 120 questions is six million triples): they are rendered
+as N-Quads straight from the arrays, checked by `check_grades` (the shapes' rules on the arrays) plus the
+compiled SHACL checker on a sample of copies, and bulk-written a thousand graphs at a time.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyoxigraph as ox
+
+from services.exams.naming import ExamNames
+from services.notation import statistics
+from services.notation.grades import GradeContext, check_grades, decimal_texts, grade_lines
+from services.notation.reading import TYPES, entry_ancestors
+from services.platform import Platform
+from store.dataset import DatasetSpec
+from store.errors import ValidationFailed
+from store.sparql_text import inject_values_list
+from store.terms import from_ox
+
+if TYPE_CHECKING:
+    from services.notation.service import Loaded, Timer
+
+OS = "https://w3id.org/ontosides#"
+BATCH = 1_000
+SAMPLE = 24
+QUESTION_TYPES = set(TYPES.values())
+
+
+class GradeWriter:
+    """Writes grades, statistics and aggregates for the service."""
+
+    def __init__(self, platform: Platform, names: ExamNames):
+        self.platform = platform
+        self.names = names
+
+    def write(self, loaded: Loaded, who: str, now: str, timer: Timer) -> dict:
+        """Save the grades of a scored épreuve; returns how many copies were written, unchanged or dropped."""
+        sheet, computed, copies = loaded.sheet, loaded.computed, loaded.copies
+        exam, number = sheet.exam_key, sheet.number
+        keys = computed.keys
+        questions = [sheet.question(k) for k in keys]
+        ctx = GradeContext(sheet.iri, self.names.grade(exam, number, ""), self.names.grades_graph(exam, number, ""),
+                           keys, [q.iri for q in questions], computed.max_total, now)
+        person_keys = [p.rstrip("/").rsplit("/", 1)[-1] for p in copies.candidates]
+        # A question score is written for questions only (an ECOS station is graded, but as an item).
+        written_column = np.array([q.type in QUESTION_TYPES for q in questions], dtype=bool)
+        fractions = np.where(written_column[None, :], computed.fractions, np.nan)
+        graders = {(i, j): g for j, key in enumerate(keys) for i, g in enumerate(loaded.scored.graders.get(key, ()))
+                   if g and written_column[j]}
+        types = self._types(set(copies.candidates) | set(graders.values()) | {q.iri for q in questions})
+        question_typed = [OS + "Question" in types.get(q.iri, ()) for q in questions]
+        persons = {g for g in graders.values() if OS + "Person" in types.get(g, ())}
+        graders = {at: g for at, g in graders.items() if g in persons}  # a command-line agent is not os:gradedBy
+        violations = check_grades(True, copies.candidates, types, question_typed, fractions, computed.points,
+                                  computed.totals, computed.max_total, graders, ctx, person_keys)
+        if violations:
+            raise ValidationFailed(violations[:50])
+        timer.lap("fast check")
+        fraction_texts = decimal_texts(np.nan_to_num(fractions))
+        fraction_texts[np.isnan(fractions)] = None
+        point_texts = decimal_texts(computed.points)
+        total_texts = decimal_texts(computed.totals)
+        item_texts = decimal_texts(computed.item_grades)
+        old = self._digests(ctx, person_keys)
+        graders_of: dict[int, dict[int, str]] = {}
+        for (i, j), g in graders.items():
+            graders_of.setdefault(i, {})[j] = g
+        rendered: list[tuple[int, list[str]]] = []
+        unchanged = 0
+        for i, key in enumerate(person_keys):
+            digest, lines = grade_lines(ctx, key, copies.candidates[i], list(fraction_texts[i]), list(point_texts[i]),
+                                        total_texts[i], bool(computed.complete[i]), list(item_texts[i]),
+                                        graders_of.get(i, {}))
+            if old.get(key) == digest:
+                unchanged += 1
+            else:
+                rendered.append((i, lines))
+        timer.lap("render grades")
+        self._sample_check(rendered)
+        timer.lap("SHACL check of a sample")
+        for start in range(0, len(rendered), BATCH):
+            batch = rendered[start:start + BATCH]
+            graphs = [f"{ctx.graph_prefix}{person_keys[i]}" for i, _ in batch]
+            self.platform.store.replace_graphs(graphs, "".join(line for _, lines in batch for line in lines).encode(),
+                                               ox.RdfFormat.N_QUADS)
+        stale = [g for g in self._grade_graphs(ctx) if g[len(ctx.graph_prefix):] not in set(person_keys)]
+        for graph in stale:
+            self.platform.writer.drop_graph(graph)
+        timer.lap("write grades")
+        self._statistics(loaded, who, now)
+        timer.lap("statistics")
+        return {"written": len(rendered), "unchanged": unchanged, "dropped": len(stale)}
+
+    def _types(self, resources: set[str]) -> dict[str, set[str]]:
+        found = self.platform.store.types_of(ox.NamedNode(r) for r in resources)
+        closure = self.platform.validator.superclasses
+        types: dict[str, set[str]] = {}
+        for node, direct in found.items():
+            names = {from_ox(t) for t in direct}
+            types[node.value] = {str(t) for t in names} | {str(s) for t in names for s in closure.get(t, ())}
+        return types
+
+    def _grade_graphs(self, ctx: GradeContext) -> list[str]:
+        return [g.value for g in self.platform.store.named_graphs() if g.value.startswith(ctx.graph_prefix)]
+
+    def _digests(self, ctx: GradeContext, person_keys: list[str]) -> dict[str, str]:
+        existing = set(self._grade_graphs(ctx))
+        graphs = [g for g in (f"{ctx.graph_prefix}{k}" for k in person_keys) if g in existing]
+        query = self.platform.queries_for("notation").get("grade_rows")
+        found = {}
+        for start in range(0, len(graphs), 2_000):
+            _, rows = self.platform.store.select_lexical(query.text,
+                                                         dataset=DatasetSpec((), tuple(graphs[start:start + 2_000])))
+            found.update({r[0][len(ctx.graph_prefix):]: r[6] for r in rows})
+        return found
+
+    def _sample_check(self, rendered: list[tuple[int, list[str]]]) -> None:
+        """The compiled SHACL checker on a sample of the rendered copies (the first, the last, random others)."""
+        if not rendered:
+            return
+        picks = {0, len(rendered) - 1} | set(random.Random(len(rendered)).sample(range(len(rendered)),
+                                                                                 min(SAMPLE, len(rendered))))
+        text = "".join(line for k in sorted(picks) for line in rendered[k][1])
+        triples = [(from_ox(q.subject), from_ox(q.predicate), from_ox(q.object))
+                   for q in ox.parse(text.encode(), ox.RdfFormat.N_QUADS)]
+        self.platform.writer.check(triples)
+
+    def _statistics(self, loaded: Loaded, who: str, now: str) -> None:
+        sheet, computed = loaded.sheet, loaded.computed
+        graph = self.names.stats_graph(sheet.exam_key, sheet.number)
+        result = statistics.analysis(sheet, computed, loaded.copies.ticks)
+        ancestors = entry_ancestors(self.platform, {t for s in sheet.slots for t in s.tags})
+        entries = {q.key: set().union(*(ancestors[t] for t in s.tags)) if s.tags else set()
+                   for s in sheet.slots for q in s.questions}
+        new = statistics.contributions(computed.keys, computed.fractions, entries)
+        old = self._contributions(graph)
+        ref_graph = self.names.referentiel_stats_graph()
+        current = self._totals(ref_graph, set(old) | set(new))
+        changes = [statistics.stats_graph(sheet, graph, result, loaded.copies.size, new, who, now),
+                   statistics.totals_change(ref_graph, current, old, new)]
+        self.platform.writer.apply(changes)
+
+    def _contributions(self, graph: str) -> dict[str, tuple[int, Decimal]]:
+        query = self.platform.queries_for("notation").get("stats_graph")
+        nodes: dict[str, dict[str, str]] = {}
+        for row in self.platform.store.select(query.text, query.bind({"graph": graph})):
+            nodes.setdefault(row["node"].value, {})[row["property"].value] = row["value"].value
+        return {n[OS + "entry"]: (int(n[OS + "answers"]), Decimal(n[OS + "sumFraction"]))
+                for n in nodes.values() if n.get("http://www.w3.org/1999/02/22-rdf-syntax-ns#type") ==
+                OS + "EntryContribution"}
+
+    def _totals(self, graph: str, entries: set[str]) -> dict[str, tuple[int, Decimal]]:
+        if not entries:
+            return {}
+        text = self.platform.queries_for("notation").get("entry_totals").text
+        query = inject_values_list(text, "entry", [ox.NamedNode(e) for e in sorted(entries)])
+        rows = self.platform.store.select(query, {"graph": ox.NamedNode(graph)})
+        return {r["entry"].value: (int(r["answers"].value), Decimal(r["sum"].value)) for r in rows}
