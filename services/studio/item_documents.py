@@ -98,11 +98,12 @@ class ItemDocuments:
 
     def latent(self, query_terms: list[str]) -> np.ndarray:
         """Cosine of the terms' latent vector with each item's (0 when no term is known)."""
-        query = np.zeros(len(self.vocabulary))
+        columns, weights = [], []
         for term, count in Counter(query_terms).items():
             column = self.vocabulary.get(term)
             if column is not None:
-                query[column] = (1 + math.log(count)) * self.idf[column]
-        vector = self.term_space @ query
+                columns.append(column)
+                weights.append((1 + math.log(count)) * self.idf[column])
+        vector = self.term_space[:, columns] @ np.array(weights) if columns else np.zeros(self.term_space.shape[0])
         norm = np.linalg.norm(vector)
         return self.item_vectors @ (vector / norm) if norm > 0 else np.zeros(self.size)

@@ -25,9 +25,8 @@ from services.studio.lexical import Bm25, language_of, terms, words
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 BODY = "https://w3id.org/ontosides#bodyText"
-# The fields of an entry's text: labels, descriptions, body texts (predicates after the labels themselves).
+# The fields of an entry's text: labels, descriptions, body texts (the predicates read besides skos:prefLabel).
 FIELDS = ((f"{SKOS}altLabel",), (f"{SKOS}definition",), (BODY,))
-DESCRIPTIONS = tuple(p for field in FIELDS for p in field)
 DENSE_WORDS = 300  # WordLlama averages token vectors: past a few hundred words a long body only dilutes them
 REASON_WORDS = 6
 
@@ -98,11 +97,6 @@ def entry_fields(entry) -> tuple[list[tuple[str, str | None]], ...]:
             if predicate in predicates:
                 field.append((str(getattr(value, "value", value)), getattr(value, "language", None) or None))
     return found
-
-
-def entry_texts(entry) -> list[tuple[str, str | None]]:
-    """(text, language) of an entry's labels and descriptions."""
-    return [part for field in entry_fields(entry) for part in field]
 
 
 def _standard(values: np.ndarray) -> np.ndarray:
