@@ -45,9 +45,9 @@ class Weights:
     neighbour_floor: float = 0.7
     item_share: float = 0.6  # how much an entry gains from its knowledge item's best-matching entries
     # The final score, in standard deviations over the items (a conditional logit fitted on the tuning stems):
-    entry: float = 0.69  # the entry's own score above
-    likelihood: float = 0.39  # its knowledge item's query likelihood
-    latent: float = 0.42  # its knowledge item's latent semantic cosine
+    entry: float = 0.68  # the entry's own score above
+    likelihood: float = 0.44  # its knowledge item's query likelihood
+    latent: float = 0.46  # its knowledge item's latent semantic cosine
 
 
 @dataclass(frozen=True)
