@@ -3,20 +3,24 @@ the R2C référentiel imported from a LiSA export, French stems against a French
 (bench/data/referentiel_fr.ttl). Stems numbered 3, 6, 9 … are the tuning part: the weights in
 services/studio/suggest.py were chosen on them, and they are saved as tagged items (the suggester's labelled
 neighbours). The other stems are held out and reported. Prints top-1/top-5 at item and objective level for the
-current suggester, its parts alone and the method it replaced, with latency per call (p50/p95, through
-Studio.suggest); writes each case's ranks to bench/out/suggest_cases.csv.
+current suggester (with 95 % confidence intervals), its parts alone and the methods it replaced, with latency per
+call (p50/p95, through Studio.suggest); writes each case's ranks to bench/out/suggest_cases.csv. With --fit, fits
+the final weights again on the tuning stems (bench/suggest_fit.py) and prints them with their cross-validated and
+held-out accuracy.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import math
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rdflib import Graph
 
+from bench import suggest_fit
 from bench.common import OUT, percentiles
 from bench.suggest_baseline import BaselineSuggester
 from services.lists.library import ListLibrary
@@ -73,6 +77,16 @@ class Score:
                 f"{share['objective@1']:.1%} | {share['objective@5']:.1%} |")
 
 
+def wilson(hits: int, cases: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % confidence interval of a proportion (Wilson score interval)."""
+    if not cases:
+        return 0.0, 0.0
+    share = hits / cases
+    centre = (share + z * z / (2 * cases)) / (1 + z * z / cases)
+    half = z * math.sqrt(share * (1 - share) / cases + z * z / (4 * cases * cases)) / (1 + z * z / cases)
+    return centre - half, centre + half
+
+
 def read_cases(path: Path) -> list[Case]:
     """The stems of a CSV file (id,item,objective,stem)."""
     with path.open(encoding="utf-8") as f:
@@ -127,8 +141,9 @@ def bank_latency(studio: Studio, entries, held_out: list[Case], size: int, teach
             f"(tagged items read and embedded again, référentiel index kept); then p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
 
-def run_language(lang: str, load, cases: list[Case], writer, bank: int = 0) -> list[str]:
-    """Load a référentiel, save the tuning stems as tagged items, evaluate; the report's lines."""
+def run_language(lang: str, load, cases: list[Case], writer, stems: dict, bank: int = 0) -> list[str]:
+    """Load a référentiel, save the tuning stems as tagged items, evaluate; the report's lines (and, in `stems`,
+    each stem's item signals for fitting)."""
     platform = Platform.build(Settings(_env_file=None, store=":memory:"), OxigraphStore())
     platform.ensure_ontology()
     library = ListLibrary(platform)
@@ -170,11 +185,16 @@ def run_language(lang: str, load, cases: list[Case], writer, bank: int = 0) -> l
                          item_rank or "", objective_rank or "", " ".join(s.notation or "" for s in found[:5]),
                          "; ".join(found[0].why["words"]) if found else ""])
     suggester = Suggester(entries, studio.tagged_items())
-    variants = {"words only (BM25 over labels, descriptions, body texts)":
-                Weights(meaning=0, meaning_fr=0, neighbours=0, item_share=0),
-                "words + knowledge-item support": Weights(meaning=0, meaning_fr=0, neighbours=0),
-                "words + meaning + item support (no tagged items)": replace(Weights(), neighbours=0),
-                "meaning only (WordLlama)": Weights(words=0, meaning=1, meaning_fr=1, neighbours=0, item_share=0)}
+    off = {"likelihood": 0, "latent": 0, "neighbours": 0}
+    variants = {"current without tagged items": Weights(neighbours=0),
+                "entry level only (round 1: words + meaning + item support)": Weights(**off),
+                "words only (BM25 over labels, descriptions, body texts)":
+                Weights(meaning=0, meaning_fr=0, item_share=0, **off),
+                "words + knowledge-item support": Weights(meaning=0, meaning_fr=0, **off),
+                "meaning only (WordLlama)": Weights(words=0, meaning=1, meaning_fr=1, item_share=0, **off),
+                "knowledge item: query likelihood only": Weights(entry=0, latent=0, neighbours=0),
+                "knowledge item: latent semantic only": Weights(entry=0, likelihood=0, neighbours=0),
+                "entry level + item query likelihood (no latent)": Weights(latent=0, neighbours=0)}
     baseline = BaselineSuggester(entries)
     for name, weights in variants.items():
         suggester.weights = weights
@@ -187,10 +207,18 @@ def run_language(lang: str, load, cases: list[Case], writer, bank: int = 0) -> l
         old.add(item_rank, objective_rank)
         writer.writerow([lang, "held-out", case.id, "previous", case.item, case.objective, item_rank or "",
                          objective_rank or "", "", ""])
+    suggester.weights = Weights()
+    stems[lang] = {part: [suggest_fit.Stem(suggest_fit.standardised(suggester.item_features(case.stem)),
+                                           int(suggester.item_column[suggester.position[base + case.item]]))
+                          for case in cases_of] for part, cases_of in (("tuning", tuning), ("held out", held_out))}
     p50, p95 = percentiles(latencies) if latencies else (0.0, 0.0)
     lines += ["", "| method | stems | item top-1 | item top-5 | objective top-1 | objective top-5 |",
               "| --- | --- | --- | --- | --- | --- |"]
     lines += [score.line(name) for name, score in scores.items()]
+    current = scores["current"]
+    lines.append("\n95 % confidence intervals (Wilson) of the current held-out figures: " + ", ".join(
+        f"{level} {low:.0%}–{high:.0%}" for level, (low, high) in (
+            (level, wilson(current.hits[level], current.cases)) for level in current.hits)))
     lines.append(f"\nLatency per call (Studio.suggest, held-out stems, {DEPTH} suggestions): "
                  f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     if bank:
@@ -205,6 +233,7 @@ def main() -> None:
     parser.add_argument("--french", type=Path, default=DATA / "referentiel_fr.ttl", help="a French référentiel (Turtle)")
     parser.add_argument("--bank", type=int, default=1000,
                         help="tagged items added after the accuracy run, to time calls on a fuller store (0: skip)")
+    parser.add_argument("--fit", action="store_true", help="fit the final weights again on the tuning stems")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     started = time.perf_counter()
@@ -214,12 +243,30 @@ def main() -> None:
         writer = csv.writer(f)
         writer.writerow(["lang", "split", "id", "method", "item", "objective", "item_rank", "objective_rank",
                          "top5", "matched_words"])
-        for lang, load, stems in (
+        stems: dict = {}
+        for lang, load, file in (
                 ("en", lambda library: import_lisa(library, args.lisa, TEACHER), "suggest_stems_en.csv"),
                 ("fr", lambda library: import_turtle(library, args.french, TEACHER), "suggest_stems_fr.csv")):
-            lines = run_language(lang, load, read_cases(DATA / stems), writer, args.bank if lang == "en" else 0)
+            lines = run_language(lang, load, read_cases(DATA / file), writer, stems, args.bank if lang == "en" else 0)
             print("\n".join(lines), "\n", flush=True)
     print(f"per-case ranks: {OUT / 'suggest_cases.csv'}")
+    if args.fit:
+        print("\n".join(fit_report(stems)))
+
+
+def fit_report(stems: dict) -> list[str]:
+    """Weights fitted on each language's tuning stems and on both, with cross-validated and held-out accuracy."""
+    share = lambda found: f"{(found == 1).mean():.1%} / {(found <= 5).mean():.1%}"  # noqa: E731
+    lines = ["", f"### Final weights fitted on the tuning stems ({', '.join(suggest_fit.SIGNALS)}): "
+             "item top-1 / top-5", "", "| fitted on | weights | L2 | cross-validated (tuning) | held out EN | "
+             "held out FR |", "| --- | --- | --- | --- | --- | --- |"]
+    for name, langs in (("English", ["en"]), ("French", ["fr"]), ("both", ["en", "fr"])):
+        tuning = [s for lang in langs for s in stems[lang]["tuning"]]
+        weights, strength, found = suggest_fit.choose(tuning)
+        held = {lang: share(suggest_fit.ranks(stems[lang]["held out"], weights)) for lang in ("en", "fr")}
+        lines.append(f"| {name} | {', '.join(f'{w:.2f}' for w in weights)} | {strength} | {share(found)} | "
+                     f"{held['en']} | {held['fr']} |")
+    return lines
 
 
 if __name__ == "__main__":

@@ -125,7 +125,8 @@ def test_tag_suggestions(studio):
     found = studio.post("/items/suggest-tags", json={"text": text, "level": UFR, "limit": 5}, headers=AUTHOR).json()
     assert found[0]["iri"] == target["iri"]
     assert all(0 <= s["score"] <= 1 for s in found) and found == sorted(found, key=lambda s: -s["score"])
-    assert set(found[0]["why"]) == {"words", "meaning", "tagged_items", "other_tagged_items"} and found[0]["why"]["words"]
+    assert set(found[0]["why"]) == {"words", "item_words", "meaning", "tagged_items", "other_tagged_items"}
+    assert found[0]["why"]["words"] and found[0]["why"]["item_words"]
 
 
 def test_media_is_kept_once_by_hash(studio):

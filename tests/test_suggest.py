@@ -1,5 +1,6 @@
-"""Tag suggestions: obvious cases rank first in French and English, each suggestion says why, tagged items vote
-(named only to those who may see them), the index follows writes, and nothing is downloaded."""
+"""Tag suggestions: obvious cases rank first in French and English, each suggestion says why, knowledge items are
+ranked as documents (query likelihood, latent vectors) with fitted weights, tagged items vote (named only to those
+who may see them), the index follows writes, and nothing is downloaded."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import socket
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from rdflib import Graph
 
+from bench import suggest_fit
 from services.lists.library import ListLibrary
 from services.lists.referentiel import import_lisa, import_turtle
 from services.lists.repository import OFFICIEL
 from services.platform import Platform
 from services.settings import Settings
 from services.studio import embedding
+from services.studio.item_documents import ItemDocuments
 from services.studio.items import Caller, Studio
 from services.studio.lexical import language_of, terms
 from services.studio.model import Item
@@ -132,3 +136,47 @@ def test_tagged_items_without_a_known_tag_are_ignored():
                                                                     extra={}, label=lambda lang: "Gout"))]
     stray = TaggedItem("urn:i:1", "t", "gout", frozenset({"urn:elsewhere"}))
     assert Suggester(entries, [stray]).tagged == []
+
+
+def test_item_query_likelihood_prefers_the_item_whose_text_holds_the_rare_words():
+    documents = [(["gout"], ["urate", "crystal"], ["joint", "pain", "toe"]),
+                 (["asthma"], ["wheeze"], ["pain", "night", "cough"]),
+                 (["fracture"], ["bone"], ["pain", "fall"])]
+    likelihood, gains = ItemDocuments(documents, dimensions=2).likelihood(["pain", "toe", "crystal", "unknown"])
+    assert int(np.argmax(likelihood)) == 0
+    assert set(gains) == {"pain", "toe", "crystal"} and gains["toe"][1] == 0 < gains["toe"][0]
+
+
+def test_latent_vectors_link_an_item_to_a_word_it_does_not_contain_through_words_that_occur_with_it():
+    # "podagra" only occurs with "urate" and "toe"; the second item has "urate" and "toe" but not "podagra".
+    documents = [(["podagra"], ["urate", "toe"], []), (["gout"], ["urate", "toe", "joint"], []),
+                 (["asthma"], ["wheeze", "cough"], []), (["fracture"], ["bone", "fall"], [])]
+    latent = ItemDocuments(documents, dimensions=2).latent(["podagra"])
+    assert latent[1] > max(latent[2], latent[3])
+    assert not ItemDocuments(documents, dimensions=2).latent(["nothing"]).any()
+
+
+def test_scores_are_the_chance_of_the_knowledge_item_and_reasons_name_the_item_words(english):
+    studio, base = english
+    found = studio.suggest("A 70-year-old man has burning pain on urination, fever and a tender prostate on rectal "
+                           "examination. Which infection is it?", limit=50)
+    best_per_item: dict[str, float] = {}
+    for suggestion in found:
+        best_per_item.setdefault(item_of(suggestion), suggestion.score)
+    assert sum(best_per_item.values()) <= 1 + 1e-9
+    assert found[0].why["item_words"] and set(found[0].why["item_words"]) <= {
+        w for w in "A 70-year-old man has burning pain on urination fever and a tender prostate on rectal examination "
+                   "Which infection is it".split()}
+
+
+def test_the_weight_fit_recovers_the_signal_that_tells_the_wanted_item():
+    rng = np.random.default_rng(7)
+    stems = []
+    for _ in range(60):
+        signals = rng.normal(size=(40, 3))
+        wanted = int(rng.integers(40))
+        signals[wanted, 1] += 3  # only the second signal carries the answer
+        stems.append(suggest_fit.Stem(signals, wanted))
+    weights, strength, found = suggest_fit.choose(stems)
+    assert weights[1] > 1 and abs(weights[0]) < 0.5 and abs(weights[2]) < 0.5
+    assert (found == 1).mean() > 0.5 and strength in suggest_fit.STRENGTHS

@@ -1,10 +1,14 @@
 """Tag suggestions: the référentiel entries that best match an item's text, each with reasons a teacher can check.
 
-Three signals are fused, with weights measured by `python -m bench.suggest_eval` on tuning stems kept apart
-from the held-out ones:
+Entries are scored, then knowledge items, with weights fitted by `python -m bench.suggest_eval` on tuning stems
+kept apart from the held-out ones:
 - words: BM25 over each entry's labels, description and body text (French and English Snowball stems);
 - meaning: cosine of WordLlama sentence vectors (the model is English-centric, so French text has its own weight);
+- the knowledge item as one document (its title and all its objectives' texts): query likelihood and latent
+  semantic vectors (services/studio/item_documents.py);
 - tagged items: items teachers already tagged whose text is nearly the same vote for their tags.
+The entry and item signals are standardised over the items and added with weights fitted as a conditional logit
+(the chance that each item is the right one), so an entry's score estimates the chance that its item is right.
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ from typing import Callable, Iterable
 import numpy as np
 
 from services.studio import embedding
+from services.studio.item_documents import ItemDocuments
 from services.studio.lexical import Bm25, language_of, terms, words
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
-DESCRIPTIONS = (f"{SKOS}altLabel", f"{SKOS}definition", "https://w3id.org/ontosides#bodyText")
+BODY = "https://w3id.org/ontosides#bodyText"
+# The fields of an entry's text: labels, descriptions, body texts (the predicates read besides skos:prefLabel).
+FIELDS = ((f"{SKOS}altLabel",), (f"{SKOS}definition",), (BODY,))
 DENSE_WORDS = 300  # WordLlama averages token vectors: past a few hundred words a long body only dilutes them
 REASON_WORDS = 6
 
@@ -31,12 +38,16 @@ class Weights:
     words: float = 0.6
     meaning: float = 0.4
     meaning_fr: float = 0.0  # WordLlama's French vectors did not help French stems: French is ranked by words
-    neighbours: float = 1.0
+    neighbours: float = 1.5  # with the lift below, a tagged item at cosine ≥ 0.9 puts its tags first
     neighbour_count: int = 5
     # Stems about the same knowledge item written apart reach the same cosines as unrelated stems (0.4 median,
     # 0.62 at the 99.9th percentile in bench/data): only a near-copy of a tagged item says something.
     neighbour_floor: float = 0.7
     item_share: float = 0.6  # how much an entry gains from its knowledge item's best-matching entries
+    # The final score, in standard deviations over the items (a conditional logit fitted on the tuning stems):
+    entry: float = 0.68  # the entry's own score above
+    likelihood: float = 0.44  # its knowledge item's query likelihood
+    latent: float = 0.46  # its knowledge item's latent semantic cosine
 
 
 @dataclass(frozen=True)
@@ -64,13 +75,33 @@ class Suggestion:
     why: dict = field(default_factory=dict)
 
 
-def entry_texts(entry) -> list[tuple[str, str | None]]:
-    """(text, language) of an entry's labels and descriptions."""
-    found = [(text, lang or None) for lang, text in entry.labels.items()]
+@dataclass
+class _Signals:
+    """What one text scores: item signals (`Suggester.item_features`), entry scores and what explains them."""
+
+    items: dict[str, np.ndarray]
+    entry: np.ndarray
+    query: list[tuple[str, str]]
+    known: list[str]
+    by_term: np.ndarray
+    cosines: np.ndarray
+    vector: np.ndarray
+    gains: dict[str, np.ndarray]
+
+
+def entry_fields(entry) -> tuple[list[tuple[str, str | None]], ...]:
+    """(text, language) of an entry's labels, descriptions and body texts, field by field."""
+    found: tuple[list, ...] = ([(text, lang or None) for lang, text in entry.labels.items()], [], [])
     for predicate, value in entry.extra.get("triples", ()):
-        if predicate in DESCRIPTIONS:
-            found.append((str(getattr(value, "value", value)), getattr(value, "language", None) or None))
+        for field, predicates in zip(found, FIELDS):
+            if predicate in predicates:
+                field.append((str(getattr(value, "value", value)), getattr(value, "language", None) or None))
     return found
+
+
+def _standard(values: np.ndarray) -> np.ndarray:
+    spread = values.std()
+    return (values - values.mean()) / spread if spread > 0 else np.zeros_like(values)
 
 
 def _normalised(values: np.ndarray) -> np.ndarray:
@@ -95,9 +126,18 @@ class Suggester:
         self.weights = weights
         self.position = {r.iri: n for n, r in enumerate(self.entries)}
         self.parents = np.array([self.position.get(r.entry.parent, -1) for r in self.entries], dtype=np.int64)
-        texts = [entry_texts(r.entry) for r in self.entries]
-        self.words = Bm25([[t for text, lang in parts for t in terms(text, lang)] for parts in texts])
-        self.vectors = embedding.embed([_dense_text(parts) for parts in texts])
+        fields = [entry_fields(r.entry) for r in self.entries]
+        tokens = [[[t for text, lang in field for t in terms(text, lang)] for field in parts] for parts in fields]
+        self.words = Bm25([[t for field in parts for t in field] for parts in tokens])
+        self.vectors = embedding.embed([_dense_text([p for field in parts for p in field]) for parts in fields])
+        # Knowledge items: entries without a parent in the list; items[k] is the entry of item column k.
+        own_item = np.where(self.parents >= 0, self.parents, np.arange(len(self.entries)))
+        self.items, self.item_column = np.unique(own_item, return_inverse=True)
+        documents: list[tuple[list[str], list[str], list[str]]] = [([], [], []) for _ in self.items]
+        for n, parts in enumerate(tokens):
+            for field, part in zip(documents[self.item_column[n]], parts):
+                field.extend(part)
+        self.item_documents = ItemDocuments(documents)
         self._tagged_vector: dict[TaggedItem, np.ndarray] = {}
         self._set_tagged(tagged)
 
@@ -116,31 +156,62 @@ class Suggester:
         self.tagged_vectors = (np.vstack([self._tagged_vector[t] for t in self.tagged]) if self.tagged
                                else np.zeros((0, embedding.DIMENSIONS), dtype=np.float32))
 
-    def suggest(self, text: str, limit: int = 10,
-                may_see: Callable[[TaggedItem], bool] = lambda item: False) -> list[Suggestion]:
-        """The best entries for a text, best first; `may_see` says which tagged items may be named."""
+    def item_features(self, text: str) -> dict[str, np.ndarray]:
+        """The signals of every knowledge item for a text, before weighting (item columns; see `Weights`)."""
+        return self._signals(text).items
+
+    def _signals(self, text: str) -> _Signals:
         lang = language_of(text)
         query = words(text, lang)
         query_terms = [t for t, _ in query]
         vector = embedding.embed([text])[0]
         w = self.weights
-        meaning_weight = w.meaning_fr if lang == "fr" else w.meaning
         known, by_term = self.words.scores(query_terms)
-        lexical = _normalised(by_term.sum(axis=0))
         cosines = self.vectors @ vector
-        score = w.words * lexical + meaning_weight * _relative(cosines)
-        votes, neighbours = self._votes(vector)
-        score = score + w.neighbours * votes
+        entry = w.words * _normalised(by_term.sum(axis=0)) + (w.meaning_fr if lang == "fr" else w.meaning) * _relative(
+            cosines)
         if w.item_share:
-            score = score + w.item_share * self._item_support(score)
-        ceiling = (w.words + meaning_weight + w.neighbours) * (1 + w.item_share)
-        order = [int(n) for n in np.argsort(-score)[:limit] if score[n] > 0]
+            entry = entry + w.item_share * self._item_support(entry)
+        best = np.full(len(self.items), -np.inf)
+        np.maximum.at(best, self.item_column, entry)
+        likelihood, gains = self.item_documents.likelihood(query_terms)
+        return _Signals({"entry": best, "likelihood": likelihood, "latent": self.item_documents.latent(query_terms)},
+                        entry, query, known, by_term, cosines, vector, gains)
+
+    def suggest(self, text: str, limit: int = 10,
+                may_see: Callable[[TaggedItem], bool] = lambda item: False) -> list[Suggestion]:
+        """The best entries for a text, best first; `may_see` says which tagged items may be named."""
+        signals = self._signals(text)
+        w = self.weights
+        best = signals.items["entry"]
+        spread = best.std()
+        # The entry's own score on the scale of its item's best (max and standardising commute): an item's rank is
+        # that of the fitted linear model, an objective's rank inside its item that of its own score.
+        own = (signals.entry - best.mean()) / spread if spread > 0 else np.zeros_like(signals.entry)
+        item_part = (w.likelihood * _standard(signals.items["likelihood"])
+                     + w.latent * _standard(signals.items["latent"]))
+        votes, neighbours = self._votes(signals.vector)
+        score = w.entry * own + item_part[self.item_column]
+        # A vote lifts its entries by a share of the whole range of the scores (1.5 ranges for an exact copy).
+        score = score + w.neighbours * votes * (score.max() - score.min())
+        item_best = np.full(len(self.items), -np.inf)
+        np.maximum.at(item_best, self.item_column, score)
+        total = np.logaddexp.reduce(item_best)
+        order = [int(n) for n in np.argsort(-score)[:limit]]
         written = {}
-        for term, word in query:
+        for term, word in signals.query:
             written.setdefault(term, word)
-        matched = [written[t] for t in known]
-        return [self._suggestion(n, score[n] / ceiling, [(by_term[row, n], matched[row]) for row in range(len(known))],
-                                 cosines[n], neighbours, may_see) for n in order]
+        matched = [written[t] for t in signals.known]
+        return [self._suggestion(n, float(np.exp(score[n] - total)),
+                                 [(signals.by_term[row, n], matched[row]) for row in range(len(signals.known))],
+                                 self._item_words(signals.gains, written, self.item_column[n]), signals.cosines[n],
+                                 neighbours, may_see) for n in order]
+
+    @staticmethod
+    def _item_words(gains: dict[str, np.ndarray], written: dict[str, str], column: int) -> list[str]:
+        """The text's words that its knowledge item's whole text makes likely, strongest first."""
+        found = sorted((t for t in gains if gains[t][column] > 0), key=lambda t: -gains[t][column])
+        return [written[t] for t in found[:REASON_WORDS]]
 
     def _item_support(self, score: np.ndarray) -> np.ndarray:
         """For each entry, the mean of the three best scores in its knowledge item (the item and its objectives):
@@ -180,7 +251,8 @@ class Suggester:
             neighbours.append((item, float(cosines[n]), hit))
         return np.clip(votes, 0, 1), neighbours
 
-    def _suggestion(self, n: int, score: float, matched, cosine: float, neighbours, may_see) -> Suggestion:
+    def _suggestion(self, n: int, score: float, matched, item_words: list[str], cosine: float, neighbours,
+                    may_see) -> Suggestion:
         resolved = self.entries[n]
         shown, hidden = [], 0
         for item, similarity, hit in neighbours:
@@ -191,6 +263,7 @@ class Suggester:
             else:
                 hidden += 1
         why = {"words": [word for weight, word in sorted(matched, key=lambda m: -m[0]) if weight > 0][:REASON_WORDS],
+               "item_words": item_words,
                "meaning": round(float(cosine), 3), "tagged_items": shown, "other_tagged_items": hidden}
         entry = resolved.entry
         return Suggestion(resolved.iri, entry.notation, entry.label("fr"), round(float(min(score, 1.0)), 4),
