@@ -183,7 +183,7 @@ def generate(scale: Scale, base: str = "https://data.ontosides.fr/") -> Iterator
                                 scale.first_exam_epreuves if e == 0 else 1, scale.graded, scale.graded and e == 0)
                 yield from exam(w, rng, names, plan, questions, students, scale.questions_per_epreuve, items_of,
                                 totals)
-            if scale.correction_epreuve and u == 0 and f == 0:
+            if scale.correction_epreuve and scale.exams_per_faculty and objectives and u == 0 and f == 0:
                 # Work for the grader's screens: QROC with unexpected answers and a QROL, graded « En cours ».
                 extra = [question(w, rng, base, f"u{u}f{f}r{n}", kind, ufr, rng.choice(teachers), objectives)
                          for n, kind in enumerate(("QROC", "QROC", "QROL"))]
