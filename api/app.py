@@ -12,7 +12,7 @@ from api import errors, pages
 from api.limits import BodyLimit
 from api.openapi import describe_errors
 from api.query_gate import QueryGate
-from api.routes import cockpit, grading, graphs, health, items, lists, notation, planner, queries, sparql
+from api.routes import cockpit, grading, graphs, health, items, lists, notation, planner, queries, sparql, taking
 from importers.converted import SourceError
 from importers.list_csv import CsvError
 from services.access import Access
@@ -28,6 +28,8 @@ from services.planner.documents import Documents
 from services.planner.errors import PlannerConflict, PlannerError, PlannerForbidden, PlannerNotFound
 from services.planner.exams import Planner
 from services.planner.usage import UsageStatistics
+from services.taking.service import Taking, TakingClosed, TakingError, TakingNotFound
+from services.taking.supervision import Supervision, SupervisionForbidden
 from services.platform import Platform
 from services.studio.items import ItemError, ItemForbidden, ItemInUse, ItemNotFound, Studio
 from services.studio.media import MediaError
@@ -45,6 +47,7 @@ DOMAIN_ERRORS = [
     (PlannerNotFound, 404), (PlannerForbidden, 403), (PlannerConflict, 409), (PlannerError, 422),
     (notation_errors.NotFound, 404), (notation_errors.Forbidden, 403), (notation_errors.Frozen, 409),
     (notation_errors.NotPublishable, 409), (notation_errors.NotationError, 422),
+    (TakingNotFound, 404), (SupervisionForbidden, 403), (TakingClosed, 409), (TakingError, 422),
 ]
 
 log = logging.getLogger("ontosides.api")
@@ -71,7 +74,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
         if app.state.studio.search_index.index.needs_rebuild:
             app.state.studio.search_index.rebuild_in_background()  # searches wait for it to finish
         threading.Thread(target=warm_lists, args=(app,), name="warm-lists", daemon=True).start()
+        app.state.taking.start()  # replays into the store the answers it misses
         yield
+        app.state.taking.close()  # every acknowledged answer is in the store
         app.state.studio.close()  # the search index is committed and marked as mirroring the store
 
     app = FastAPIOffline(title="OntoSIDES-KG", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
@@ -88,10 +93,12 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app.state.planner_documents = Documents(app.state.planner)
     app.state.usage = UsageStatistics(app.state.planner)
     app.state.notation = Notation(platform, app.state.access.policy)
+    app.state.taking = Taking(platform, app.state.planner)
+    app.state.supervision = Supervision(app.state.taking)
 
     errors.install(app, DOMAIN_ERRORS, html=pages.error_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, sparql, queries, graphs, lists, items, grading, notation, cockpit, planner):
+    for module in (health, sparql, queries, graphs, lists, items, grading, notation, cockpit, planner, taking):
         app.include_router(module.router)
     describe_errors(app)
     pages.install(app)

@@ -59,6 +59,14 @@ class Settings(BaseSettings):
                                                      "on-disk store (<store>-search), in memory for other stores")
     timezone: str = Field("Europe/Paris", description="the time zone of dates entered without an offset and of "
                                                         "printed dates (stored dates are UTC)")
+    journal_dir: str | None = Field(None, description="folder of the answer journal; by default beside an on-disk "
+                                                      "store (<store>-journal)")
+    journal_sync: bool = Field(True, description="fsync the answer journal before acknowledging a save (turn off "
+                                                 "only to measure what it costs)")
+    answer_grace_s: int = Field(120, ge=0, description="seconds after a candidate's deadline during which answers "
+                                                       "saved offline are still accepted as a batch")
+    disconnect_s: int = Field(60, ge=5, description="seconds without a sign of life before supervisors see a "
+                                                    "candidate as disconnected")
     host: str = "127.0.0.1"
     port: int = 8000
     service_allow: str = Field("", description="comma-separated SPARQL endpoints SERVICE (and LOAD) may reach; "

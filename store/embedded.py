@@ -201,10 +201,11 @@ class OxigraphStore(Store):
             self._store.dump(output, fmt, from_graph=graph)
 
     # --- writing -------------------------------------------------------------
-    def update(self, update: str, using: DatasetSpec | None = None) -> None:
+    def update(self, update: str, using: DatasetSpec | None = None, *, touches_derived: bool = True) -> None:
         self.federation.check(update, update=True)
         text = with_using(update, using) if using is not None else update
-        self.wrote()
+        if touches_derived:
+            self.wrote()
         try:
             self._store.update(text, base_iri=self.base_iri)
         except SyntaxError as exc:

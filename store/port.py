@@ -150,8 +150,11 @@ class Store(ABC):
 
     # --- writing -------------------------------------------------------------
     @abstractmethod
-    def update(self, update: str, using: DatasetSpec | None = None) -> None:
-        """Run a SPARQL update atomically; `using` is the protocol's using-graph-uri / using-named-graph-uri."""
+    def update(self, update: str, using: DatasetSpec | None = None, *, touches_derived: bool = True) -> None:
+        """Run a SPARQL update atomically; `using` is the protocol's using-graph-uri / using-named-graph-uri.
+
+        `touches_derived=False` keeps the generation (and the caches keyed on it: tokens, who reads which graph)
+        for writes nothing derived depends on, such as answers into an existing copy graph."""
 
     @abstractmethod
     def bulk_load(self, path: Path, fmt: ox.RdfFormat, graph: ox.NamedNode | None,

@@ -213,12 +213,13 @@ class RemoteSparqlStore(Store):
         ox.serialize(quads, output, fmt)
 
     # --- writing -------------------------------------------------------------
-    def update(self, update: str, using: DatasetSpec | None = None) -> None:
+    def update(self, update: str, using: DatasetSpec | None = None, *, touches_derived: bool = True) -> None:
         if not self.endpoints.update_url:
             raise StoreError("this store has no SPARQL update endpoint configured (read-only)")
         self.federation.check(update, update=True)
         text = self.dialect.update_text(self._based(with_using(update, using) if using is not None else update))
-        self.wrote()
+        if touches_derived:
+            self.wrote()
         try:
             response = self._http.post(self.endpoints.update_url, data={"update": text}, auth=self._update_auth)
         except httpx.HTTPError as exc:

@@ -76,6 +76,9 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
                                                  "one's organisation"),
     Action("planner:manage", holding(PLANNING), "plan the exams of one's organisation: épreuves, linked items, "
                                                 "registrations, extra time, statuses"),
+    Action("exam:take", identified, "take the épreuves one is a candidate of (EXAMEN)"),
+    Action("exam:supervise", holding(EXAM_STAFF), "follow and supervise the épreuves of one's organisation: "
+                                                  "attendance, devices, incidents, ECOS checklists (SUPERVISEUR)"),
     Action("grading:grade", holding(GRADING), "grade the épreuves of one's organisation (NOTATION)"),
     Action("grading:publish", holding(PUBLISHING), "publish or revoke the grades of one's organisation's épreuves"),
     Action("grading:annals", holding(ANNALS), "release past épreuves' items to one's faculty's question bank"),

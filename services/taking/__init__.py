@@ -1,0 +1,1 @@
+"""EXAMEN and SUPERVISEUR: candidates taking an épreuve, their answers on the hot path, supervision."""
