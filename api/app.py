@@ -95,6 +95,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app.state.notation = Notation(platform, app.state.access.policy)
     app.state.taking = Taking(platform, app.state.planner)
     app.state.supervision = Supervision(app.state.taking)
+    app.state.notation.before_reading = app.state.taking.drain
 
     errors.install(app, DOMAIN_ERRORS, html=pages.error_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

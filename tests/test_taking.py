@@ -207,3 +207,23 @@ def test_a_restart_replays_what_the_store_missed(exam_app):
     rows = app.state.platform.store.select(
         f"SELECT ?seq WHERE {{ GRAPH ?g {{ {answer} <https://w3id.org/ontosides#sequence> ?seq }} }}").rows
     assert [r["seq"].value for r in rows] == ["20"]
+
+
+def test_grading_reads_the_answers_taken_through_the_api(exam_app):
+    client, app, tokens, key, _, _ = exam_app
+    s0 = tokens["s0-0-0"]
+    view = client.post(f"/taking/{key}/1/session", headers=s0).json()
+    platform = app.state.platform
+    sheet = read_sheet(platform, f"{key}-1", f"{BASE}exam/{key}/epreuve/1", key, 1)
+    last = view["content"][2]["questions"][0]
+    right = [o.iri for o in sheet.question(last["key"]).options if o.correct]
+    saved = client.put(f"/taking/{key}/1/answers/{last['key']}", json={"seq": 7, "options": right}, headers=s0)
+    assert saved.json()["status"] == "kept"
+    graded = client.post(f"/notation/epreuves/{key}-1/grades", params={"save": False}, headers=tokens["rs0-0"])
+    assert graded.status_code == 200, graded.text
+    assert graded.json()["candidates"] >= 2  # everyone who opened a session has a copy
+    detail = client.get(f"/notation/epreuves/{key}-1/copies", params={"candidate": person("s0-0-0")},
+                        headers=tokens["rs0-0"])
+    assert detail.status_code == 200, detail.text
+    question = next(q for q in detail.json()["questions"] if q["key"] == last["key"])
+    assert question["fraction"] == 1.0, question  # the right options, saved through EXAMEN, score in NOTATION

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,6 +86,8 @@ class Notation:
         self.writer = GradeWriter(platform, self.names)
         self._lock = threading.Lock()
         self._loaded: dict[str, Loaded] = {}
+        # Waits until the store holds every acknowledged answer (the taking service's journal drain).
+        self.before_reading: Callable[[], object] = lambda: None
 
     # --- épreuves and access --------------------------------------------------------
     def resolve(self, epreuve: str) -> tuple[str, str, int]:
@@ -159,6 +162,7 @@ class Notation:
         (same copy graphs, same last decision): a barème dry run then costs the barème only.
         """
         timer = timer or Timer()
+        self.before_reading()
         corrections = read_corrections(self.platform, self.names.corrections_graph(sheet.exam_key, sheet.number))
         graphs = copy_graphs(self.platform, self.names, sheet)
         bareme = baremes.current(self.platform, self.names.bareme_graph(sheet.exam_key, sheet.number), sheet)
