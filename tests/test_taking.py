@@ -227,3 +227,23 @@ def test_grading_reads_the_answers_taken_through_the_api(exam_app):
     assert detail.status_code == 200, detail.text
     question = next(q for q in detail.json()["questions"] if q["key"] == last["key"])
     assert question["fraction"] == 1.0, question  # the right options, saved through EXAMEN, score in NOTATION
+
+
+def test_sparql_shows_a_candidate_their_own_copy_and_the_school_office_the_supervision(exam_app):
+    client, app, tokens, key, _, _ = exam_app
+    assert app.state.taking.drain()
+    copies = ("SELECT DISTINCT ?student WHERE { GRAPH ?g { ?s a <https://w3id.org/ontosides#ExamSession> ; "
+              f"<https://w3id.org/ontosides#epreuve> <{BASE}exam/{key}/epreuve/1> ; "
+              "<https://w3id.org/ontosides#student> ?student } }")
+    attendance = "ASK { GRAPH ?g { ?a a <https://w3id.org/ontosides#Attendance> } }"
+    accept = {"Accept": "application/sparql-results+json"}
+
+    def students(headers):
+        rows = client.get("/sparql", params={"query": copies}, headers={**headers, **accept}).json()
+        return {b["student"]["value"] for b in rows["results"]["bindings"]}
+
+    assert students(tokens["s0-0-1"]) == {person("s0-0-1")}
+    assert {person("s0-0-0"), person("s0-0-1")} <= students(tokens["rs0-0"])
+    ask = lambda headers: client.get("/sparql", params={"query": attendance}, headers={**headers, **accept}).json()  # noqa: E731
+    assert ask(tokens["rs0-0"])["boolean"] is True
+    assert ask(tokens["s0-0-1"])["boolean"] is False
