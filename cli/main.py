@@ -220,7 +220,7 @@ def demo(triples: Annotated[int | None, typer.Option(help="generate about this m
             return
         scale = Scale.for_triples(triples) if triples else Scale.demo()
         with err.status("generating and loading demo data…"):
-            report = dataset.load_demo(platform, scale)
+            report = dataset.load_demo(platform, scale, open_epreuve=True)
         out.print(f"demo data: {report.quads} quads in {len(report.graphs)} graphs at {platform.store.location}")
 
 

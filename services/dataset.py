@@ -105,9 +105,10 @@ def load_file(platform: Platform, path: Path, graph: str | None = None, validate
 
 
 def load_demo(platform: Platform, scale: Scale | None = None, progress: Callable[[int], None] | None = None,
-              validate: bool = False) -> LoadReport:
+              validate: bool = False, open_epreuve: bool = False) -> LoadReport:
     """Generate synthetic data and bulk-load it (with the ontology and the Officiel list library), then plan an
-    upcoming exam through the planner (the generator's exams are past)."""
+    upcoming exam through the planner (the generator's exams are past); with `open_epreuve`, also a training
+    épreuve open now, already taken by a few candidates (what `ontosides demo` shows a newcomer)."""
     platform.ensure_ontology()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "demo.nq"
@@ -117,6 +118,11 @@ def load_demo(platform: Platform, scale: Scale | None = None, progress: Callable
     ensure_library(platform)
     exam = plan_demo_exam(platform)
     planned = [platform.iri("graph", "exam", exam.key)] if exam else []
+    if open_epreuve:
+        from services.taking.demo import open_demo_epreuve  # the taking services sit above the dataset helpers
+
+        opened = open_demo_epreuve(platform)
+        planned += [platform.iri("graph", "exam", opened.key)] if opened else []
     report.graphs = sorted(set(report.graphs) | set(merged) | set(planned))
     return report
 

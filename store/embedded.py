@@ -201,8 +201,10 @@ class OxigraphStore(Store):
             self._store.dump(output, fmt, from_graph=graph)
 
     # --- writing -------------------------------------------------------------
-    def update(self, update: str, using: DatasetSpec | None = None, *, touches_derived: bool = True) -> None:
-        self.federation.check(update, update=True)
+    def update(self, update: str, using: DatasetSpec | None = None, *, touches_derived: bool = True,
+               platform_text: bool = False) -> None:
+        if not platform_text:
+            self.federation.check(update, update=True)
         text = with_using(update, using) if using is not None else update
         if touches_derived:
             self.wrote()

@@ -150,11 +150,14 @@ class Store(ABC):
 
     # --- writing -------------------------------------------------------------
     @abstractmethod
-    def update(self, update: str, using: DatasetSpec | None = None, *, touches_derived: bool = True) -> None:
+    def update(self, update: str, using: DatasetSpec | None = None, *, touches_derived: bool = True,
+               platform_text: bool = False) -> None:
         """Run a SPARQL update atomically; `using` is the protocol's using-graph-uri / using-named-graph-uri.
 
         `touches_derived=False` keeps the generation (and the caches keyed on it: tokens, who reads which graph)
-        for writes nothing derived depends on, such as answers into an existing copy graph."""
+        for writes nothing derived depends on, such as answers into an existing copy graph. `platform_text=True`
+        marks text the platform generated from checked records (the answer journal's batches): the caller-text
+        guards (federation, nesting) are skipped, since lexing megabytes of generated data finds nothing."""
 
     @abstractmethod
     def bulk_load(self, path: Path, fmt: ox.RdfFormat, graph: ox.NamedNode | None,

@@ -126,3 +126,22 @@ def query_form(tokens: list[Token]) -> str | None:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the form of a query (None when it names none)."""
     form = next((t for t in tokens if t.depth == 0 and t.is_keyword("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")), None)
     return None if form is None else form.text.upper()
+
+
+MAX_NESTING = 256
+_OPENERS, _CLOSERS = frozenset("({["), frozenset(")}]")
+
+
+def nesting(text: str) -> int:
+    """How deep brackets, braces and parentheses nest outside strings, IRIs and comments."""
+    if sum(text.count(c) for c in _OPENERS) <= MAX_NESTING:
+        return 0  # cannot nest deeper than it opens: no need to lex
+    deepest = level = 0
+    for m in _TOKEN.finditer(text):
+        value = m.group()
+        if m.lastgroup == "punct" and value in _OPENERS:
+            level += 1
+            deepest = max(deepest, level)
+        elif m.lastgroup == "punct" and value in _CLOSERS:
+            level -= 1
+    return deepest

@@ -127,6 +127,16 @@ def test_a_runaway_query_stops_at_the_limit_and_health_stays_fast(tmp_path):
                 latencies.append(time.monotonic() - started)
                 time.sleep(0.1)
         worker.join()
+        # Text nested thousands deep overflowed the engine parser's stack and killed the process: refused first.
+        for deep in ("ASK { FILTER(" + "(" * 6000 + "true" + ")" * 6000 + ") }",
+                     "SELECT * WHERE " + "{" * 3000 + "}" * 3000):
+            refused = httpx.get(f"{url}/sparql", params={"query": deep}, timeout=30)
+            assert refused.status_code == 400 and "levels of brackets" in refused.text, refused.text
+        refused = httpx.post(f"{url}/sparql", content="INSERT DATA { " + "[ <x:p> " * 3000 + "]" * 3000 + " }",
+                             headers={"Content-Type": "application/sparql-update",
+                                      "Authorization": "Bearer none"}, timeout=30)
+        assert refused.status_code in (400, 401)
+        assert httpx.get(f"{url}/health", timeout=5).status_code == 200 and server.poll() is None
     finally:
         server.terminate()
         server.wait(10)

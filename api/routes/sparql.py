@@ -125,7 +125,7 @@ async def execute_query(request: Request, platform: Platform, query: str, readab
     """Run a read-only query over the caller's dataset within the limits, through the query gate."""
     settings = platform.settings
     limits = Limits(timeout_s=settings.query_timeout_s, max_results=settings.max_results,
-                    interrupt=interrupt and readable is not None)
+                    interrupt=interrupt)
     dataset = dataset_for(query, requested, readable, settings.base_iri)
 
     def execute():
@@ -139,8 +139,9 @@ async def run_query(request: Request, platform: Platform, query: str, readable: 
                     interrupt: bool = True) -> Response:
     """Run a read-only query over the caller's dataset, within the limits, in a negotiated format.
 
-    Text a caller wrote is interruptible (the engine checks the clock in each group), except for callers who
-    read everything (administrators), whose analytic queries would pay a few microseconds a row for it."""
+    Text a caller wrote is interruptible (the engine checks the clock in each group), the administrator's too: a
+    runaway query would otherwise hold its engine slot until it ends. The platform's named queries are not
+    (`interrupt=False`): they are known, and spared the few microseconds a row the check costs."""
     result = await execute_query(request, platform, query, readable, requested, bindings, interrupt)
     offered = GRAPH_TYPES if isinstance(result, GraphResult) else RESULT_TYPES
     default = "text/turtle" if isinstance(result, GraphResult) else "application/sparql-results+json"

@@ -5,6 +5,7 @@ user sees the planner filled with past and upcoming exams."""
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 
 import pyoxigraph as ox
 
@@ -30,12 +31,18 @@ def plan_demo_exam(platform: Platform, today: dt.date | None = None) -> Exam | N
              if platform.store.has_graph(ox.NamedNode(platform.iri("graph", "item", f"u0f0q{n}")))]
     if len(items) < 2 or not platform.store.has_graph(ox.NamedNode(platform.iri("graph", "person", "rs0-0"))):
         return None
+    with demo_services(platform) as (access, lists, _studio, planner):
+        return _plan(platform, planner, access, lists, ufr, cohort, offer, office, items, today)
+
+
+@contextmanager
+def demo_services(platform: Platform):
+    """The services a demo step plans with: (access, lists, studio, planner)."""
     access = Access.build(platform)
     lists = ListLibrary(platform)
     studio = Studio(platform, lists)
     try:
-        return _plan(platform, Planner(platform, studio, access), access, lists, ufr, cohort, offer, office, items,
-                     today)
+        yield access, lists, studio, Planner(platform, studio, access)
     finally:
         # The planner only publishes items; its search index is closed now (still marked for a rebuild after the
         # bulk load), so the index the platform opens next is the one whose clean close counts.

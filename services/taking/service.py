@@ -152,8 +152,9 @@ class Taking:
         """The épreuve as the answer path checks against it, read once (TakingNotFound when there is none)."""
         key = (exam, number)
         with self._lock:
-            if not refresh and key in self._snapshots:
-                return self._snapshots[key]
+            cached = self._snapshots.get(key)
+            if not refresh and cached is not None and not self._due(cached.status, cached.start):
+                return cached
         found = self.planner.exam_or_none(exam)
         try:
             epreuve = found.epreuve(number) if found else None
@@ -161,6 +162,10 @@ class Taking:
             epreuve = None
         if epreuve is None:
             raise TakingNotFound(f"no épreuve {exam}-{number}")
+        if self._due(epreuve.status, epreuve.start):
+            # Its time came: the planner freezes the candidate list and marks it running, as `exams start-due` does.
+            self.planner.start_due(Principal(is_admin=True))
+            return self.snapshot(exam, number, refresh=True)
         sheet = read_sheet(self.platform, self.names.epreuve_key(exam, number), epreuve.iri, exam, number)
         frozen = read_frozen_candidates(self.platform.store, self.names, exam, number)
         candidates = frozen.candidates if frozen else self.planner.roster.union(epreuve).iris
@@ -175,6 +180,10 @@ class Taking:
             if key not in self._sessions:
                 self._sessions[key] = self._load_sessions(snapshot)
         return snapshot
+
+    def _due(self, status: str, start: dt.datetime | None) -> bool:
+        """A ready épreuve whose start the planner's clock has reached (it is started on first use)."""
+        return status == "ready" and start is not None and start <= self.planner.clock()
 
     def loaded(self, exam: str, number: int) -> bool:
         """Whether the épreuve's snapshot is in memory (the hot path then reads no store)."""
