@@ -117,3 +117,24 @@ def test_a_deep_search_page_is_refused_not_a_crash(client):
     response = client.get("/items", params={"offset": 2**31}, headers=AUTHOR)
     assert response.status_code == 422
     assert client.get("/items", params={"offset": 10_000}, headers=AUTHOR).status_code == 200
+
+
+@pytest.mark.parametrize("key", ["a b", "^`", "é\u0085", "x%0Ay"])
+@pytest.mark.parametrize("method,suffix", [("GET", ""), ("DELETE", ""), ("GET", "/groups"),
+                                           ("GET", "/epreuves/1/candidates"), ("GET", "/download")])
+def test_an_exam_key_that_cannot_name_an_exam_is_not_found(client, key, method, suffix):
+    # was 500: the key went into the exam graph's IRI, which pyoxigraph refused
+    answer = client.request(method, f"/planner/exams/{key}{suffix}", headers=ADMIN)
+    assert answer.status_code == 404, answer.text
+
+
+@pytest.mark.parametrize("key", ["a b", "^`"])
+def test_an_exam_key_that_cannot_name_an_exam_is_not_found_when_taking_it(client, key):
+    answer = client.post(f"/taking/{key}/1/session", headers=ADMIN)
+    assert answer.status_code == 404, answer.text
+
+
+def test_searching_people_of_an_organisation_that_is_not_one_is_not_found(client):
+    # was 500: an organisation that is not an IRI went into a VALUES block
+    answer = client.get("/cockpit/accounts", params={"organisation": "not an iri"}, headers=ADMIN)
+    assert answer.status_code == 404 and "no organisation" in answer.text

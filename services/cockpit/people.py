@@ -128,7 +128,10 @@ class People:
                 raise Forbidden("searching people needs a school-office function (Scolarité, Responsable "
                                 "scolarité) or a head's on an organisation")
         if organisation:
-            wanted = self.access.directory.tree().subtree({organisation})
+            tree = self.access.directory.tree()
+            if organisation not in tree.kinds:
+                raise NotFound(f"no organisation {organisation}")
+            wanted = tree.subtree({organisation})
             scope = wanted if scope is None else scope & wanted
         query = self.queries.get("people_index").text
         rows = self.platform.store.select(query).rows if scope is None else self.access.directory.rows_for(

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 _EPREUVE = re.compile(r"/exam/(?P<exam>[^/]+)/epreuve/(?P<number>\d+)$")
 _VERSION = re.compile(r"/item/(?P<item>[^/]+)/v/(?P<number>\d+)$")
+# What an exam key may be: it names the exam's IRI and graphs (the planner mints 11 hexadecimal digits).
+EXAM_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 @dataclass(frozen=True)

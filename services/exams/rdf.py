@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS, RDF, XSD
 from services.exams.model import (
     DISPLAY_FLAGS, GRADING_METHODS, METHOD_BY_IRI, STATUS_BY_IRI, STATUS_IRIS, DisplayOptions, Epreuve, Exam, Slot,
 )
-from services.exams.naming import ExamNames
+from services.exams.naming import EXAM_KEY, ExamNames
 from store.port import Store
 from store.terms import OS, number_literal, triple_graph
 
@@ -191,7 +191,9 @@ def _epreuve(g: _Index, iri: str, key: str) -> Epreuve:
 
 
 def read_exam(store: Store, names: ExamNames, key: str) -> Exam | None:
-    """An exam as its graph holds it (None when there is no such exam)."""
+    """An exam as its graph holds it (None when there is no such exam, or the key cannot name one)."""
+    if not EXAM_KEY.match(key):
+        return None
     return parse_exam(store.graph_triples(ox.NamedNode(names.exam_graph(key))), names.exam(key), key)
 
 
