@@ -23,6 +23,8 @@ from services.platform import ONTOLOGY_GRAPH, Platform
 Rule = Callable[[Principal], bool]
 GRANTERS = frozenset(f for granters in GRANTED_BY.values() for f in granters)
 SCOPE_SECONDS = 30.0
+# What a person reads as theirs, one query each (a single UNION did not start from the person: 1.4 s vs ms).
+OWN = ("own_account", "own_items", "own_contributions", "own_copies", "own_grades")
 
 
 def anyone(_: Principal) -> bool:
@@ -148,7 +150,7 @@ class Policy:
         return self._scope(key, lambda: self.public_graphs() | self._personal(principal))
 
     def _personal(self, principal: Principal) -> frozenset[str]:
-        graphs = {r["g"].value for r in self.directory._rows("own_graphs", person=principal.person)}
+        graphs = {r["g"].value for name in OWN for r in self.directory._rows(name, person=principal.person)}
         managed = self.organisations(principal, frozenset({GESTIONNAIRE}))
         graphs |= {r["g"].value for r in self.directory.rows_for("organisation_item_graphs", "organisation", managed)}
         offices = self.organisations(principal, SCHOOL_OFFICE | HEADS)
