@@ -83,7 +83,12 @@ def test_every_route_declares_one_known_permission(matrix):
 def test_pages_are_in_the_table_and_declare_their_permission(matrix):
     app, _, _ = matrix
     pages = [e for e in route_table(app) if e.page]
-    assert {"/", "/ui/", "/ui/lists/{key}", "/ui/sparql", "/ui/me", "/ui/cockpit/people"} <= {e.path for e in pages}
+    assert {"/", "/ui/", "/ui/lists/{key}", "/ui/sparql", "/ui/me", "/ui/cockpit/people", "/ui/exam",
+            "/ui/exam/{exam}/{number}", "/ui/supervision", "/ui/supervision/{exam}/{number}/attendance",
+            "/ui/planner/exams", "/ui/planner/exams/{key}/epreuves/{number}/items", "/ui/planner/calendar",
+            "/ui/planner/usage", "/ui/studio", "/ui/studio/new", "/ui/studio/items/{item_id}",
+            "/ui/studio/legacy/{legacy_id}"} \
+        <= {e.path for e in pages}
     assert all(len(e.actions) == 1 for e in pages)
     assert not any(e.path.startswith("/ui") for e in route_table(app) if not e.page)
 

@@ -289,10 +289,18 @@ def test_usage_statistics_from_the_statistics_graphs_and_from_question_scores(pl
     rs = planner.tokens["rs0-0"]
     found = planner.get("/planner/usage", headers=rs).json()
     used = [i for i in found["items"] if i["students"]]
-    # The demo's finished épreuves had six candidates each; planned ones count no student yet.
-    assert used and all(i["students"] % 6 == 0 and i["students"] <= 6 * i["epreuves"] for i in used)
+    assert used and all(i["students"] <= 6 * i["epreuves"] for i in used)
+    # The demo's finished épreuves had six candidates each, and each candidate ticks an option of every
+    # auto-scored question; planned épreuves count no student yet.
+    ticked = [i for i in used if i["type"] in ("QI QRU", "QI QRM")]
+    assert ticked and all(i["students"] % 6 == 0 for i in ticked)
+    # The épreuve to correct (QROC, QROC, QROL): a free-text answer may be left blank, so at most six wrote one.
+    written = [i for i in used if i["type"] in ("QI QROC", "QI QROL")]
+    assert sorted((i["id"], i["type"]) for i in written) == [("u0f0r0", "QI QROC"), ("u0f0r1", "QI QROC"),
+                                                             ("u0f0r2", "QI QROL")]
+    assert all(0 < i["students"] <= 6 and i["epreuves"] == 1 for i in written)
     assert all(0 <= i["success_rate"] <= 1 for i in found["items"]) and any(i["success_rate"] > 0 for i in used)
-    assert {i["type"] for i in found["items"]} <= {"QI QRU", "QI QRM"}
+    assert {i["type"] for i in found["items"]} == {"QI QRU", "QI QRM", "QI QROC", "QI QROL"}
     assert all(i["id"].startswith("u0f0") or i["id"].startswith("i") for i in found["items"])
     assert all(i["success_rate"] == 0 for i in found["items"] if not i["students"])
     # The same figures from the question scores once the statistics graphs are gone.

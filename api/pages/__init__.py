@@ -1,8 +1,9 @@
 """The web pages under /ui/: server-rendered from the services the API calls, enhanced by htmx.
 
-One module per area (home, login, lists, the SPARQL console, the cockpit). Every page route declares its
-permission like an API route (the access-matrix test reads them), and every unsafe page request must carry
-the anti-forgery token (a router dependency). Assets are vendored under web/static and served here: no CDN.
+One module per area (home, login, lists, the SPARQL console, the cockpit, taking an épreuve, supervising it).
+Every page route declares its permission like an API route (the access-matrix test reads them), and every unsafe
+page request must carry the anti-forgery token (a router dependency). Assets are vendored under web/static and
+served here: no CDN.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from api.pages import cockpit, home, lists, login, sparql_console
+from api.pages import cockpit, exam, home, lists, login, planner, sparql_console, studio, supervision
 from api.pages.i18n import N_, LocaleMiddleware, _, load
 from api.pages.render import fragment, is_htmx, render, templates
 from api.security import SESSION_COOKIE, principal_for_token
@@ -35,7 +36,7 @@ def install(app: FastAPI) -> None:
     app.state.oidc_login = OidcLogin(settings) if settings.oidc_issuer and settings.oidc_client_id else None
     app.add_middleware(LocaleMiddleware, catalogues=load(WEB_DIR / "i18n"))
     app.mount(STATIC, StaticFiles(directory=WEB_DIR / "static"), name="static")
-    for module in (home, login, lists, sparql_console, cockpit):
+    for module in (home, login, lists, sparql_console, cockpit, exam, supervision, planner, studio):
         app.include_router(module.router)
 
 

@@ -37,6 +37,9 @@ class Destination:
 
 # The menu and the home page, in the order a person meets them (labels translated when rendered).
 DESTINATIONS = (
+    Destination("/ui/studio", N_("Exam items"),
+                N_("STUDIO: write and tag questions, dossiers and ECOS stations; preview, import and export them."),
+                "items:author", "studio"),
     Destination("/ui/lists", N_("List library"),
                 N_("Levels Officiel, universities and faculties; each list as a tree, with what your level changed."),
                 "lists:read", "planner"),
@@ -58,6 +61,21 @@ DESTINATIONS = (
     Destination("/ui/cockpit/groups", N_("Groups"),
                 N_("Groups for a resit or a tutorial: members, administrators, institutions."),
                 "groups:administer", "cockpit"),
+    Destination("/ui/planner/exams", N_("Exam management"),
+                N_("Plan exams and their épreuves: items, registrations, candidates, statuses, the bon à tirer."),
+                "planner:read", "planner"),
+    Destination("/ui/planner/calendar", N_("Calendar"),
+                N_("The épreuves of your organisations by day or week, also for your agenda (.ics)."),
+                "planner:read", "planner"),
+    Destination("/ui/planner/usage", N_("Usage statistics"),
+                N_("Find items by specialty, référentiel item or transversal knowledge: answers and success rates."),
+                "planner:read", "planner"),
+    Destination("/ui/exam", N_("My épreuves"),
+                N_("The épreuves you are a candidate of: take the open ones, see the ones to come."),
+                "exam:take", "exam"),
+    Destination("/ui/supervision", N_("Supervision"),
+                N_("Follow the épreuves under way room by room; attendance, devices and incidents."),
+                "exam:supervise", "exam"),
 )
 
 

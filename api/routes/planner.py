@@ -99,6 +99,16 @@ async def exam_groups(key: str, planner: PlannerDep, principal: PlannerRead):
     return await run(planner.registrable_groups, principal, key)
 
 
+@router.get("/exams/{key}/items", summary="The STUDIO items this exam may link, by words and kind")
+async def linkable_items(key: str, planner: PlannerDep, principal: PlannerManage,
+                         text: Annotated[str | None, Query(description="words of the title or the text")] = None,
+                         kind: Annotated[str | None, Query(description="QI, DP, LCA … or QRU, QRM …")] = None,
+                         limit: Annotated[int, Query(ge=1, le=500)] = 50):
+    """Current items that are national or owned by the exam's organisation, a unit below it or an organisation
+    above it (the visibility rule of linking), by title."""
+    return await run(planner.linkable_items, principal, key, text, kind, limit)
+
+
 @router.get("/exams/{key}/download", summary="Download an exam: TriG of its graphs, or JSON")
 async def download_exam(key: str, documents: DocumentsDep, principal: PlannerRead,
                         format: Literal["trig", "json"] = "trig"):

@@ -1,8 +1,9 @@
 """The « bon à tirer »: an épreuve's full content as candidates will see it before any shuffling, numbered,
 with the shuffle options stated, the coefficients, and the answer key in a separate part; as HTML and PDF.
 
-One Jinja2 template (`templates/bat.html.j2`) renders the HTML; WeasyPrint lays it out as PDF. Pictures are
-read from the platform's own media folder only: the renderer never fetches anything from the network.
+One Jinja2 template (`templates/bat.html.j2`, its content in `_bat_body.html.j2`, which the platform's bon à
+tirer page shows too) renders the HTML; WeasyPrint lays it out as PDF. Pictures are read from the platform's
+own media folder only: the renderer never fetches anything from the network.
 """
 
 from __future__ import annotations
@@ -125,6 +126,11 @@ def _environment() -> Environment:
 def render_html(context: dict) -> str:
     """The bon à tirer as a standalone HTML page."""
     return _environment().get_template("bat.html.j2").render(**context)
+
+
+def render_body(context: dict) -> str:
+    """The bon à tirer's content alone (no page around it), for a page of the platform to show."""
+    return _environment().get_template("_bat_body.html.j2").render(**context)
 
 
 def render_pdf(html: str, local_file) -> bytes:

@@ -189,6 +189,10 @@ class Documents:
         """The bon à tirer as HTML."""
         return bat.render_html(self.bat_context(principal, key, number))
 
+    def bat_body(self, principal: Principal, key: str, number: int) -> str:
+        """The bon à tirer's content, for a page around it."""
+        return bat.render_body(self.bat_context(principal, key, number))
+
     def bat_pdf(self, principal: Principal, key: str, number: int) -> bytes:
         """The bon à tirer as PDF."""
         return bat.render_pdf(self.bat_html(principal, key, number), self.media)

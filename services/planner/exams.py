@@ -26,10 +26,11 @@ from services.planner.inputs import (
 )
 from services.planner.roster import CandidateList, Roster
 from services.studio.items import Studio
-from services.studio.model import ITEM_KINDS
+from services.studio.model import ITEM_KINDS, QUESTION_TYPES
 from store.writes import GraphChange
 
 ITEM_TYPES = frozenset(str(iri) for iri in ITEM_KINDS.values())
+QUESTION_TYPE_NAMES = {str(iri).rsplit("#", 1)[-1]: name for name, iri in QUESTION_TYPES.items()}
 PLANNERS, READERS = PLANNING, EXAM_STAFF
 LIVE = ("ready", "running")  # the épreuves the overlap rule compares with
 NEIGHBOURHOOD = dt.timedelta(days=1)  # épreuves further apart than this cannot overlap (extra time is shorter)
@@ -294,6 +295,50 @@ class Planner:
         tree = self.access.directory.tree()
         return owner in tree.ancestors(exam.owner) or exam.owner in tree.ancestors(owner)
 
+    def linkable_items(self, principal: Principal, key: str, text: str | None = None, kind: str | None = None,
+                       limit: int = 50) -> list[dict]:
+        """Current STUDIO items the exam may link (national ones, its organisation's, the units' below it and
+        the organisations' above it), matching the words and the kind given, by title: what an exam builder
+        picks from."""
+        exam = self.exam(principal, key, manage=True)
+        index = self.studio.search_index
+        index.current()
+        filters = []
+        if kind:
+            iri = QUESTION_TYPES.get(kind.strip().upper()) or ITEM_KINDS.get(kind.strip().upper())
+            if iri is None:
+                raise PlannerError(f"kind: {kind!r} is not an item kind ({', '.join(ITEM_KINDS)}) nor a question "
+                                   f"type ({', '.join(QUESTION_TYPES)})")
+            filters.append({"type": [str(iri).rsplit("#", 1)[-1]]})
+        words = (text or "").strip() or None
+        tree = self.access.directory.tree()
+        if exam.owner is None:
+            found = index.index.search(words, filters, limit)
+        else:
+            owners = sorted({*tree.ancestors(exam.owner), *tree.subtree({exam.owner})})
+            found = index.index.search(words, [{"owner": owners}, *filters], limit)
+            # National items have no owner, which the index cannot ask for: take them from a wider window.
+            found += [s for s in index.index.search(words, filters, min(10 * limit, 2000)) if not s.get("owner")]
+        found = [s for s in found if self.visible_to(s.get("owner"), exam)]
+        found.sort(key=lambda s: ((s.get("title") or "").casefold(), s["id"]))
+        return [{"id": s["id"], "iri": s["iri"], "title": s.get("title") or s["id"], "kind": item_kind(s["types"]),
+                 "status": s.get("status"), "owner": s.get("owner")} for s in found[:limit]]
+
+    def offer_choices(self, principal: Principal) -> list[dict]:
+        """The training offers of the universities where the caller plans or reads exams (every offer for the
+        administrator), by component and label: what an exam may be for."""
+        tree = self.access.directory.tree()
+        scope = None
+        if not principal.is_admin:
+            held = principal.organisations(READERS)
+            universities = {o for h in held for o in tree.ancestors(h) if tree.kinds.get(o) == "University"}
+            scope = tree.subtree(universities | set(held))
+        rows = self.platform.store.select(self.platform.queries_for("cockpit").get("offers").text).rows
+        found = [{"iri": r["offer"].value, "label": r["label"].value, "component": r["component"].value,
+                  "period": r["period"].value if "period" in r else None} for r in rows
+                 if scope is None or r["component"].value in scope]
+        return sorted(found, key=lambda o: (tree.labels.get(o["component"], o["component"]), o["label"]))
+
     # --- registrations ------------------------------------------------------------------------
     def registrable_groups(self, principal: Principal, key: str) -> list[dict]:
         """The groups an exam may register: cohorts of its formations (of its universities when it names
@@ -478,6 +523,18 @@ class Planner:
                 continue
             found.append(self._sitting(other_exam, other, self.roster.current(other)))
         return found
+
+
+def item_kind(types) -> str:
+    """An item's kind from the local names of its classes: QI (with its question type), SQI, DP …"""
+    names = set(types)
+    for kind, iri in ITEM_KINDS.items():
+        if str(iri).rsplit("#", 1)[-1] in names:
+            if kind == "QI":
+                detail = sorted(QUESTION_TYPE_NAMES[n] for n in names if n in QUESTION_TYPE_NAMES)
+                return f"QI {'/'.join(detail)}" if detail else kind
+            return kind
+    return "?"
 
 
 def entry_is_item(types: set[str]) -> bool:

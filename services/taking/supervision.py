@@ -330,3 +330,37 @@ class Supervision:
         html = env.get_template("attendance.html.j2").render(snapshot=snapshot, rows=rows,
                                                             printed=utc_text(self.taking.clock()))
         return render_pdf(html, lambda _: None)
+
+    # --- the épreuves one follows (the supervisor's pages) ------------------------------------------
+    def may_supervise(self, principal: Principal, exam) -> bool:
+        """Whether the caller may act on an exam's épreuves (sign, devices, incidents), not only follow them."""
+        return self.planner.may_manage(principal, exam) or any(
+            self.planner.policy.covers(principal, SUPERVISORS, o) for o in (exam.owner, *exam.universities) if o)
+
+    def followable(self, principal: Principal) -> list[dict]:
+        """The ready and running épreuves the caller may follow, by start: exam, title, start, status, number of
+        candidates, and whether they may act on it."""
+        exams: dict[str, object] = {}
+        out = []
+        for row in self.platform.store.select(self.planner.queries.get("epreuves").text).rows:
+            status = row["status"].value.rsplit("Status", 1)[-1].lower() if "status" in row else "draft"
+            if status not in ("ready", "running"):
+                continue
+            try:
+                key, number = self.names.parse_epreuve(row["epreuve"].value)
+            except ValueError:
+                continue
+            if key not in exams:
+                exams[key] = self.planner.exam_or_none(key)
+            exam = exams[key]
+            if exam is None or not self.planner.may_read(principal, exam):
+                continue
+            try:
+                epreuve = exam.epreuve(number)
+            except KeyError:
+                continue
+            out.append({"exam": key, "number": number, "exam_title": exam.title, "title": epreuve.title,
+                        "status": status, "start": utc_text(epreuve.start) if epreuve.start else None,
+                        "duration_minutes": epreuve.duration_minutes,
+                        "supervises": self.may_supervise(principal, exam)})
+        return sorted(out, key=lambda e: (e["start"] or "", e["exam"], e["number"]))

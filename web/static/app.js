@@ -69,3 +69,16 @@
     });
   });
 })();
+// Print buttons (hidden without JavaScript, where the browser's own print command does the same).
+(function () {
+  "use strict";
+  function show(root) {
+    (root && root.querySelectorAll ? root : document).querySelectorAll("[data-print]").forEach(function (b) {
+      b.hidden = false;
+    });
+  }
+  if (window.htmx) htmx.onLoad(show); else show(document);
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+})();
