@@ -82,12 +82,13 @@ class GraphWriter:
         self.check(data)
         self.store.update(graph_update(graph, data, replace=False))
 
-    def apply(self, changes: list[GraphChange]) -> None:
-        """Validate the data of every change, then commit them all in one update."""
+    def apply(self, changes: list[GraphChange], touches_derived: bool = True) -> None:
+        """Validate the data of every change, then commit them all in one update (`touches_derived=False`: no
+        cache of who reads what depends on these graphs, see `Store.update`)."""
         self.check([change.data for change in changes])
         text = " ;\n".join(u for u in (change_update(c) for c in changes) if u)
         if text:
-            self.store.update(text)
+            self.store.update(text, touches_derived=touches_derived)
 
     def drop_graph(self, graph: str) -> None:
         """Remove a named graph."""

@@ -157,3 +157,48 @@ def test_index_rebuild_indexes_the_stores_items(demo_store):
     assert count > 0 and f"{demo_store}-search" in done.stdout.replace("\n", "")
     rows = json.loads(run("query", "current_items", "--store", demo_store, "--format", "json").stdout)
     assert count == len(rows["results"]["bindings"])
+
+
+def test_accounts_are_created_granted_a_function_given_a_token_and_logged(tmp_path):
+    location = str(tmp_path / "store")
+    assert run("demo", "--store", location).returncode == 0
+    univ = "https://data.ontosides.fr/org/univ-0"
+    created = run("accounts", "create", "--family-name", "Lemaire", "--given-name", "Inès", "--university", univ,
+                  "--eppn", "ines.lemaire@univ-0.fr", "--email", "ines.lemaire@univ-0.fr", "--store", location)
+    assert created.returncode == 0, created.stderr
+    iri = created.stdout.split()[1]
+    key = iri.rsplit("/", 1)[-1]
+    found = run("accounts", "list", "--q", "Lemaire", "--store", location)
+    assert "Lemaire" in found.stdout, found.stdout
+    granted = run("accounts", "grant", key, "Enseignant", "https://data.ontosides.fr/org/univ-0/ufr-0",
+                  "--store", location)
+    assert granted.returncode == 0, granted.stderr
+    assert "Enseignant" in run("accounts", "show", key, "--store", location).stdout
+    token = run("accounts", "token", key, "--label", "script", "--store", location)
+    assert token.returncode == 0 and len(token.stdout.strip().split()[-1]) >= 20
+    refused = run("accounts", "grant", key, "NotAFunction", univ, "--store", location)
+    assert refused.returncode == 1 and refused.stderr.startswith("error:") and "Traceback" not in refused.stderr
+    audit = run("accounts", "audit", "--kind", "grant", "--store", location)
+    assert audit.returncode == 0 and key in audit.stdout
+
+
+def test_students_import_is_all_or_nothing_line_by_line_and_idempotent(tmp_path):
+    location = str(tmp_path / "store")
+    assert run("demo", "--store", location).returncode == 0
+    offer = "univ-0-ufr-0-dfasm1-2025"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Nom;Prénom;Courriel;EPPN\nDurand;Zoé;zoe.durand@univ-0.fr;zoe.durand@univ-0.fr\n"
+                   "Petit;Léo;pas-un-courriel;leo.petit@univ-0.fr\nMoreau;Inès;ines.moreau@univ-0.fr;\n",
+                   encoding="utf-8-sig")
+    assert offer in run("groups", "offers", "--store", location).stdout  # (the command line's account now exists)
+    before = sorted(run("export", "--store", location).stdout.splitlines())
+    refused = run("groups", "import-students", str(bad), "--offer", offer, "--store", location)
+    assert refused.returncode == 1
+    assert "line 3" in refused.stderr and "line 4" in refused.stderr and "nothing was written" in refused.stderr
+    assert sorted(run("export", "--store", location).stdout.splitlines()) == before
+    good = tmp_path / "good.csv"
+    good.write_text("Nom,Prénom,Courriel,EPPN\nDurand,Zoé,zoe.durand@univ-0.fr,zoe.durand@univ-0.fr\n", encoding="utf-8")
+    first = run("groups", "import-students", str(good), "--offer", offer, "--store", location)
+    assert first.returncode == 0 and "1 created" in first.stdout, first.stdout + first.stderr
+    again = run("groups", "import-students", str(good), "--offer", offer, "--store", location)
+    assert again.returncode == 0 and "nothing to change" in again.stdout

@@ -83,7 +83,8 @@ class AuditLog:
                 data.add((node, OS.target, Literal(event.target)))
             if event.detail:
                 data.add((node, OS.detail, Literal(event.detail[:2000])))
-        self.platform.writer.apply([GraphChange(graph, data) for graph, data in by_graph.items()])
+        # The log's own writes leave the callers' caches warm: a stream of refusals must not make everyone cold.
+        self.platform.writer.apply([GraphChange(graph, data) for graph, data in by_graph.items()], touches_derived=False)
         return len(events)
 
     def read(self, since: dt.date | None = None, kind: str | None = None, limit: int = 500) -> list[dict]:

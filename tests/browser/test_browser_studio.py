@@ -5,6 +5,8 @@ the rules refuse shows each violation next to its field, in plain French, and sa
 from __future__ import annotations
 
 import re
+import struct
+import zlib
 
 from playwright.sync_api import Page, expect
 
@@ -12,6 +14,15 @@ from tests.browser.conftest import accessible, shot, sign_in
 
 TITLE = "QRM prise en charge pneumologie (navigateur)"
 STATEMENT = "What is the management of this pneumology case in an adult?"
+
+
+def png(width: int, height: int) -> bytes:
+    """A plain grey PNG picture of a size."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\x99" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def fill_options(page: Page, options: list[tuple[str, bool]]) -> None:
@@ -157,3 +168,27 @@ def test_a_teacher_builds_a_progressive_case_step_by_step(page, site):
     expect(student).to_contain_text("Homme de 58 ans")
     expect(student).not_to_contain_text("Syndrome coronarien aigu")
     expect(page.locator("section.view.teacher")).to_contain_text("Syndrome coronarien aigu")
+
+
+def test_a_teacher_uploads_a_zone_picture_and_clicks_its_right_area(page, site):
+    sign_in(page, site, "Enseignant", "/ui/studio")
+    page.goto(f"{site.url}/ui/studio/new?kind=QI&type=ZONE")
+    page.get_by_label("Titre").fill("Radio thoracique (navigateur)")
+    page.get_by_label("Énoncé", exact=True).fill("Cliquez sur l'opacité.")
+    page.get_by_label("Image où désigner la zone (PNG, JPEG, GIF, WebP ou SVG)").set_input_files(
+        files=[{"name": "radio.png", "mimeType": "image/png", "buffer": png(200, 100)}])
+    page.get_by_role("button", name="Afficher les champs de ce type").click()
+    picture = page.get_by_role("img", name="L'image de la question 1")
+    expect(picture).to_be_visible()
+    page.get_by_label("Coordonnées de la zone 1").focus()
+    box = picture.bounding_box()
+    for x, y in ((20, 10), (120, 90)):  # pixels of the 200 × 100 picture
+        page.mouse.click(box["x"] + x * box["width"] / 200, box["y"] + y * box["height"] / 100)
+    expect(page.get_by_label("Coordonnées de la zone 1")).to_have_value(re.compile(r"^\d+,\d+,\d+,\d+$"))
+    expect(page.locator("#zone-said-q1")).to_contain_text("Point ajouté")
+    accessible(page, "the editor of a ZONE question")
+    shot(page, "studio-zone")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(page.locator("#flash")).to_contain_text("L'élément a été enregistré.")
+    page.get_by_role("link", name="Aperçus").click()
+    expect(page.locator("section.view.teacher")).to_contain_text("rect")
