@@ -14,7 +14,9 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from bench.common import OUT, percentiles
-from services.synthetic import TOPICS, _question, _Writer
+from services.nquads import Writer as _Writer
+from services.synthetic import TOPICS
+from services.synthetic_exams import question
 from services.studio.search import LAYOUT, item_document, query_groups
 from store.search_index import TextIndex
 from store.terms import OS, from_ox
@@ -50,7 +52,7 @@ def generated_documents(count: int, watched: list, seed: int = 7):
         u, f, t = rng.randrange(universities), rng.randrange(faculties), rng.randrange(teachers)
         ufr, author = f"{BASE}org/univ-{u}/ufr-{f}", f"{BASE}person/t{u}-{f}-{t}"
         writer = _Writer()
-        _question(writer, rng, BASE, f"n{n}", ufr, author, tree)
+        question(writer, rng, BASE, f"n{n}", "QRU" if rng.random() < 0.5 else "QRM", ufr, author, tree)
         quads = list(ox.parse("\n".join(writer.lines) + "\n", ox.RdfFormat.N_QUADS))
         iri = f"{BASE}item/n{n}"
         triples = list(reworded([(from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)) for q in quads],

@@ -23,7 +23,7 @@ from services.platform import Platform
 from store.dataset import DatasetSpec
 from store.errors import ValidationFailed
 from store.sparql_text import inject_values_list
-from store.terms import from_ox
+from store.terms import from_ox, triple_graph
 
 if TYPE_CHECKING:
     from services.notation.service import Loaded, Timer
@@ -129,9 +129,10 @@ class GradeWriter:
         picks = {0, len(rendered) - 1} | set(random.Random(len(rendered)).sample(range(len(rendered)),
                                                                                  min(SAMPLE, len(rendered))))
         text = "".join(line for k in sorted(picks) for line in rendered[k][1])
-        triples = [(from_ox(q.subject), from_ox(q.predicate), from_ox(q.object))
-                   for q in ox.parse(text.encode(), ox.RdfFormat.N_QUADS)]
-        self.platform.writer.check(triples)
+        data = triple_graph()
+        for q in ox.parse(text.encode(), ox.RdfFormat.N_QUADS):
+            data.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
+        self.platform.writer.check(data)
 
     def _statistics(self, loaded: Loaded, who: str, now: str) -> None:
         sheet, computed = loaded.sheet, loaded.computed
