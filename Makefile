@@ -68,6 +68,7 @@ bench: $(STAMP) virtuoso pdf
 	$(BIN)/python -m bench.notation
 	$(BIN)/python -m bench.virtuoso --triples 1000000
 	$(BIN)/python -m bench.planner --triples 1000000
+	$(BIN)/python -m bench.access --triples 200000
 
 bench-big: $(STAMP)
 	$(BIN)/python -m bench.ingest --triples 10000000
