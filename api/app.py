@@ -13,11 +13,15 @@ from api.limits import BodyLimit
 from api.openapi import describe_errors
 from api.query_gate import QueryGate
 from api.routes import cockpit, grading, graphs, health, items, lists, notation, planner, queries, sparql, taking
+from api.routes import research
 from importers.converted import SourceError
 from importers.list_csv import CsvError
 from services.access import Access
 from services.cockpit import Cockpit
 from services.cockpit import model as cockpit_model
+from services.gdpr import Gdpr, PersonNotFound
+from services.research import Research
+from services.research.projects import ProjectNotFound, ResearchError
 from services.lists.access import ListForbidden
 from services.lists.library import ListLibrary
 from services.notation import errors as notation_errors
@@ -48,6 +52,7 @@ DOMAIN_ERRORS = [
     (notation_errors.NotFound, 404), (notation_errors.Forbidden, 403), (notation_errors.Frozen, 409),
     (notation_errors.NotPublishable, 409), (notation_errors.NotationError, 422),
     (TakingNotFound, 404), (SupervisionForbidden, 403), (TakingClosed, 409), (TakingError, 422),
+    (ProjectNotFound, 404), (PersonNotFound, 404), (ResearchError, 422),
 ]
 
 log = logging.getLogger("ontosides.api")
@@ -96,10 +101,13 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app.state.taking = Taking(platform, app.state.planner)
     app.state.supervision = Supervision(app.state.taking)
     app.state.notation.before_reading = app.state.taking.drain
+    app.state.research = Research.build(platform)
+    app.state.gdpr = Gdpr(platform)
 
     errors.install(app, DOMAIN_ERRORS, html=pages.error_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, sparql, queries, graphs, lists, items, grading, notation, cockpit, planner, taking):
+    for module in (health, sparql, queries, graphs, lists, items, grading, notation, cockpit, planner, taking,
+                   research):
         app.include_router(module.router)
     describe_errors(app)
     pages.install(app)

@@ -23,6 +23,7 @@ from cli.cockpit import register as register_cockpit
 from cli.grading import register as register_grading
 from cli.notation import register as register_notation
 from cli.planner import register as register_planner
+from cli.research import register as register_research
 from importers.text import NotUtf8, decode_utf8
 from services import dataset
 from services.lists.seed import ensure_library
@@ -450,6 +451,7 @@ register_grading(app)
 register_notation(app)
 register_cockpit(app)
 register_planner(app)
+register_research(app)
 
 
 def main() -> None:

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     query_workers: int = Field(4, description="threads callers' SPARQL queries may occupy at once")
     max_results: int = 100_000
     max_body_bytes: int = 20 * 1024 * 1024
+    research_secret: str = Field("", description="the secret keying research pseudonyms (HMAC-SHA256); set it "
+                                 "once per deployment and keep it: changing it changes every project's pseudonyms")
+    erasure: Literal["pseudonymise", "delete"] = Field(
+        "pseudonymise", description="what erasing a person does to their answers and grades: irreversibly "
+                                    "pseudonymised (kept for the statistics) or deleted")
     validation: Literal["compiled", "pyshacl"] = Field(
         "compiled", description="how writes are checked against the shapes: the compiled checker (proven "
                                 "equivalent by tests) or pyshacl itself; `ontosides validate` always uses pyshacl")

@@ -87,7 +87,8 @@ def test_pages_are_in_the_table_and_declare_their_permission(matrix):
             "/ui/exam/{exam}/{number}", "/ui/supervision", "/ui/supervision/{exam}/{number}/attendance",
             "/ui/planner/exams", "/ui/planner/exams/{key}/epreuves/{number}/items", "/ui/planner/calendar",
             "/ui/planner/usage", "/ui/studio", "/ui/studio/new", "/ui/studio/items/{item_id}",
-            "/ui/studio/legacy/{legacy_id}"} \
+            "/ui/studio/legacy/{legacy_id}", "/ui/notation", "/ui/notation/me", "/ui/notation/{epreuve_id}",
+            "/ui/notation/{epreuve_id}/qroc/{question}", "/ui/notation/{epreuve_id}/bareme"} \
         <= {e.path for e in pages}
     assert all(len(e.actions) == 1 for e in pages)
     assert not any(e.path.startswith("/ui") for e in route_table(app) if not e.page)

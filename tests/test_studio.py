@@ -109,7 +109,8 @@ def test_an_item_of_a_published_exam_is_never_changed_in_place(studio):
             os:durationMinutes 60 ; os:hasSlot <{BASE}exam/pub/e1/slot/1> .
         <{BASE}exam/pub/e1/slot/1> a os:ItemSlot ; os:element <{created["iri"]}> ; os:itemOf <{created["iri"]}> ;
             os:position 1 .
-        <{BASE}exam/pub/e1/publication> a os:Publication ; os:epreuve <{BASE}exam/pub/e1> .""", format="turtle")
+        <{BASE}exam/pub/e1/publication> a os:Publication ; os:epreuve <{BASE}exam/pub/e1> ;
+            os:publishedAt "2026-01-20T18:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime> .""", format="turtle")
     platform.writer.replace_graph(f"{BASE}graph/exam/pub", exam)
     changed = studio.put(f"/items/{created['id']}", json={**samples(studio)["QI-QRU"], "title": "Corrigé"},
                          headers=AUTHOR).json()

@@ -76,6 +76,12 @@ DESTINATIONS = (
     Destination("/ui/supervision", N_("Supervision"),
                 N_("Follow the épreuves under way room by room; attendance, devices and incidents."),
                 "exam:supervise", "exam"),
+    Destination("/ui/notation", N_("Grading"),
+                N_("Correct QROC and QROL, compute the grades, adjust the barème, analyse the results and publish."),
+                "grading:grade", "notation"),
+    Destination("/ui/notation/me", N_("My results"),
+                N_("Your officially published grades, with your copies."),
+                "grading:own", "notation"),
 )
 
 

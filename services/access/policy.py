@@ -73,6 +73,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("groups:administer", identified, "change the groups one administers"),
     Action("audit:read", holding(DPO), "read the access log"),
     Action("research:read", holding(CHERCHEUR), "read a research project's pseudonymised view"),
+    Action("gdpr:read", holding(DPO), "export everything the platform holds about a person (data protection)"),
     Action("followup:read", holding(FOLLOW_UP), "follow the results of one's formation"),
     Action("planner:read", holding(EXAM_STAFF), "read the exams, calendar, bons à tirer and usage statistics of "
                                                  "one's organisation"),
@@ -160,6 +161,8 @@ class Policy:
         graders = self.organisations(principal, GRADING)
         graphs |= {r["g"].value for r in self.directory.rows_for("organisation_grading_graphs", "organisation", graders)}
         graphs |= {r["g"].value for r in self.directory._rows("annals_graphs", person=principal.person)}
+        if principal.holds(frozenset({CHERCHEUR})):  # their projects' pseudonymised datasets (issue 15)
+            graphs |= {r["g"].value for r in self.directory._rows("research_graphs", person=principal.person)}
         if principal.holds(frozenset({LIST_ADMIN})):
             prefix = self.platform.iri("graph", "list-history", "")
             graphs |= {g.value for g in self.platform.store.named_graphs() if g.value.startswith(prefix)}
