@@ -5,20 +5,16 @@ grades, a student reading their published result; the browser journey is tests/b
 from __future__ import annotations
 
 import html
-import io
-import re
 
-import pyoxigraph as ox
 import pytest
-from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.csrf import CSRF_COOKIE
 from services import dataset
 from services.platform import Platform
 from services.synthetic import Scale
 from store.embedded import OxigraphStore
 from tests.conftest import make_settings
+from tests.page_forms import dump, fields, post, signed_in
 
 BASE = "https://data.ontosides.fr/"
 EPREUVE = "u0f0c0-1"
@@ -33,44 +29,6 @@ def app():
     platform = Platform.build(settings, OxigraphStore(base_iri=settings.base_iri))
     dataset.load_demo(platform, SCALE)
     return create_app(settings, platform.store)
-
-
-def signed_in(app, person: str) -> TestClient:
-    """A French-speaking browser without JavaScript, signed in as a demo person."""
-    browser = TestClient(app, headers={"Accept-Language": "fr"})
-    assert browser.get("/ui/login").status_code == 200
-    answer = browser.post("/ui/login/demo", data={"person": person, "csrf_token": browser.cookies[CSRF_COOKIE]},
-                          follow_redirects=False)
-    assert answer.status_code == 303, answer.text
-    return browser
-
-
-def fields(browser: TestClient, data: dict | list) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for name, value in [*(data.items() if isinstance(data, dict) else data),
-                        ("csrf_token", browser.cookies[CSRF_COOKIE])]:
-        found.setdefault(name, []).append(value)
-    return found
-
-
-def post(browser: TestClient, url: str, data: dict | list) -> tuple[str, str]:
-    """Post a form as a browser does, follow the redirect; the page reached and the message it shows."""
-    answer = browser.post(url, data=fields(browser, data), follow_redirects=False)
-    assert answer.status_code == 303, (answer.status_code, answer.text[:500])
-    page = browser.get(answer.headers["location"])
-    assert page.status_code == 200
-    return answer.headers["location"], said(page.text)
-
-
-def said(text: str) -> str:
-    shown = re.findall(r'class="flash (ok|error)">([^<]*)<', text)
-    return html.unescape(shown[0][1]) if shown else ""
-
-
-def dump(app) -> bytes:
-    buffer = io.BytesIO()
-    app.state.platform.store.dump(buffer, ox.RdfFormat.N_QUADS)
-    return b"\n".join(sorted(buffer.getvalue().splitlines()))
 
 
 def test_grading_is_on_the_home_page_of_graders_and_results_on_the_students(app):

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import io
 import re
 
-import pyoxigraph as ox
 import pytest
-from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.csrf import CSRF_COOKIE
@@ -20,6 +17,7 @@ from services.platform import Platform
 from services.synthetic import Scale
 from store.embedded import OxigraphStore
 from tests.conftest import make_settings
+from tests.page_forms import dump, fields, post, signed_in
 
 BASE = "https://data.ontosides.fr/"
 UFR0 = f"{BASE}org/univ-0/ufr-0"
@@ -37,41 +35,6 @@ def app():
     platform = Platform.build(settings, OxigraphStore(base_iri=settings.base_iri))
     dataset.load_demo(platform, SMALL)
     return create_app(settings, platform.store)
-
-
-def signed_in(app, person: str) -> TestClient:
-    """A French-speaking browser without JavaScript, signed in as a demo person."""
-    browser = TestClient(app, headers={"Accept-Language": "fr"})
-    assert browser.get("/ui/login").status_code == 200
-    answer = browser.post("/ui/login/demo", data={"person": person, "csrf_token": browser.cookies[CSRF_COOKIE]},
-                          follow_redirects=False)
-    assert answer.status_code == 303, answer.text
-    return browser
-
-
-def fields(browser: TestClient, data: dict | list) -> dict[str, list[str]]:
-    """A form's fields in order (a name may repeat), with the anti-forgery token."""
-    found: dict[str, list[str]] = {}
-    for name, value in [*(data.items() if isinstance(data, dict) else data),
-                        ("csrf_token", browser.cookies[CSRF_COOKIE])]:
-        found.setdefault(name, []).append(value)
-    return found
-
-
-def post(browser: TestClient, url: str, data: dict | list) -> tuple[str, str]:
-    """Post a form as a browser does, follow the redirect; the page reached and the message it shows."""
-    answer = browser.post(url, data=fields(browser, data), follow_redirects=False)
-    assert answer.status_code == 303, (answer.status_code, answer.text[:500])
-    page = browser.get(answer.headers["location"])
-    assert page.status_code == 200
-    shown = re.findall(r'class="flash (ok|error)">([^<]*)<', page.text)
-    return answer.headers["location"], html.unescape(shown[0][1]) if shown else ""
-
-
-def dump(app) -> bytes:
-    buffer = io.BytesIO()
-    app.state.platform.store.dump(buffer, ox.RdfFormat.N_QUADS)
-    return b"\n".join(sorted(buffer.getvalue().splitlines()))
 
 
 def test_the_planner_is_on_the_home_page_of_the_school_office_and_the_exam_manager(app):

@@ -258,17 +258,26 @@ class Taking:
             raise TakingNotFound(f"you are not a candidate of épreuve {exam}-{number}")
         return snapshot
 
-    def my_epreuves(self, principal: Principal) -> list[dict]:
-        """The épreuves the caller is a candidate of that are open now or to come."""
-        out = []
+    def takeable(self) -> list[tuple[str, int, str]]:
+        """(exam, number, status) of every ready or running épreuve of the platform."""
+        found = []
         for row in self.platform.store.select(self.planner.queries.get("epreuves").text).rows:
             status = row["status"].value.rsplit("Status", 1)[-1].lower() if "status" in row else "draft"
             if status not in ("ready", "running"):
                 continue
             try:
-                exam, number = self.names.parse_epreuve(row["epreuve"].value)
+                found.append((*self.names.parse_epreuve(row["epreuve"].value), status))
+            except ValueError:
+                continue
+        return found
+
+    def my_epreuves(self, principal: Principal) -> list[dict]:
+        """The épreuves the caller is a candidate of that are open now or to come."""
+        out = []
+        for exam, number, _status in self.takeable():
+            try:
                 snapshot = self.snapshot(exam, number)
-            except (ValueError, TakingError):
+            except TakingError:
                 continue
             if principal.person not in snapshot.candidates:
                 continue

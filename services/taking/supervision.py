@@ -342,14 +342,7 @@ class Supervision:
         candidates, and whether they may act on it."""
         exams: dict[str, object] = {}
         out = []
-        for row in self.platform.store.select(self.planner.queries.get("epreuves").text).rows:
-            status = row["status"].value.rsplit("Status", 1)[-1].lower() if "status" in row else "draft"
-            if status not in ("ready", "running"):
-                continue
-            try:
-                key, number = self.names.parse_epreuve(row["epreuve"].value)
-            except ValueError:
-                continue
+        for key, number, status in self.taking.takeable():
             if key not in exams:
                 exams[key] = self.planner.exam_or_none(key)
             exam = exams[key]
