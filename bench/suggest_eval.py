@@ -6,7 +6,9 @@ neighbours). The other stems are held out and reported. Prints top-1/top-5 at it
 current suggester (with 95 % confidence intervals), its parts alone and the methods it replaced, with latency per
 call (p50/p95, through Studio.suggest); writes each case's ranks to bench/out/suggest_cases.csv. With --fit, fits
 the final weights again on the tuning stems (bench/suggest_fit.py) and prints them with their cross-validated and
-held-out accuracy.
+held-out accuracy; each stem's item signals are kept in bench/out/suggest_signals.pickle. The MiniLM signals
+(services/studio/suggest_dense.py) count when its package is installed or ONTOSIDES_MINILM_DIR names its model
+folder; otherwise the suggester runs with the round-2 weights.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import pickle
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 from rdflib import Graph
 
 from bench import suggest_fit
@@ -28,7 +32,7 @@ from services.lists.referentiel import import_lisa, import_turtle
 from services.lists.repository import OFFICIEL
 from services.platform import Platform
 from services.settings import Settings
-from services.studio import embedding
+from services.studio import embedding, suggest_dense
 from services.studio.items import Caller, Studio
 from services.studio.model import Item
 from services.studio.suggest import Suggester, Weights
@@ -185,16 +189,23 @@ def run_language(lang: str, load, cases: list[Case], writer, stems: dict, bank: 
                          item_rank or "", objective_rank or "", " ".join(s.notation or "" for s in found[:5]),
                          "; ".join(found[0].why["words"]) if found else ""])
     suggester = Suggester(entries, studio.tagged_items())
-    off = {"likelihood": 0, "latent": 0, "neighbours": 0}
+    off = {"likelihood": 0, "latent": 0, "neighbours": 0, "dense": 0, "dense_doc": 0}
     variants = {"current without tagged items": Weights(neighbours=0),
+                "current without MiniLM (round 2's weights)": Weights(entry=0.68, likelihood=0.44, latent=0.46, dense=0,
+                                                                      dense_doc=0),
+                "knowledge item: MiniLM only (labels, item's label list)": Weights(entry=0, likelihood=0, latent=0,
+                                                                                   dense_fr=0.77, dense_doc_fr=0.24,
+                                                                                   neighbours=0),
                 "entry level only (round 1: words + meaning + item support)": Weights(**off),
                 "words only (BM25 over labels, descriptions, body texts)":
                 Weights(meaning=0, meaning_fr=0, item_share=0, **off),
                 "words + knowledge-item support": Weights(meaning=0, meaning_fr=0, **off),
                 "meaning only (WordLlama)": Weights(words=0, meaning=1, meaning_fr=1, item_share=0, **off),
-                "knowledge item: query likelihood only": Weights(entry=0, latent=0, neighbours=0),
-                "knowledge item: latent semantic only": Weights(entry=0, likelihood=0, neighbours=0),
-                "entry level + item query likelihood (no latent)": Weights(latent=0, neighbours=0)}
+                "knowledge item: query likelihood only": Weights(entry=0, latent=0, neighbours=0, dense=0, dense_doc=0),
+                "knowledge item: latent semantic only": Weights(entry=0, likelihood=0, neighbours=0, dense=0,
+                                                                dense_doc=0),
+                "entry level + item query likelihood (round 2, no latent)": Weights(
+                    entry=0.68, likelihood=0.44, latent=0, neighbours=0, dense=0, dense_doc=0)}
     baseline = BaselineSuggester(entries)
     for name, weights in variants.items():
         suggester.weights = weights
@@ -208,6 +219,7 @@ def run_language(lang: str, load, cases: list[Case], writer, stems: dict, bank: 
         writer.writerow([lang, "held-out", case.id, "previous", case.item, case.objective, item_rank or "",
                          objective_rank or "", "", ""])
     suggester.weights = Weights()
+    suggester.always_dense = True  # the MiniLM signals are fitted even while their weights are 0
     stems[lang] = {part: [suggest_fit.Stem(suggest_fit.standardised(suggester.item_features(case.stem)),
                                            int(suggester.item_column[suggester.position[base + case.item]]))
                           for case in cases_of] for part, cases_of in (("tuning", tuning), ("held out", held_out))}
@@ -239,6 +251,12 @@ def main() -> None:
     started = time.perf_counter()
     embedding.model()
     print(f"WordLlama model loaded in {time.perf_counter() - started:.2f} s")
+    started = time.perf_counter()
+    try:
+        suggest_dense.model()
+        print(f"MiniLM model loaded in {time.perf_counter() - started:.2f} s")
+    except suggest_dense.DenseUnavailable as exc:
+        print(f"MiniLM unavailable ({exc}): its signals are left out")
     with (OUT / "suggest_cases.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["lang", "split", "id", "method", "item", "objective", "item_rank", "objective_rank",
@@ -250,6 +268,8 @@ def main() -> None:
             lines = run_language(lang, load, read_cases(DATA / file), writer, stems, args.bank if lang == "en" else 0)
             print("\n".join(lines), "\n", flush=True)
     print(f"per-case ranks: {OUT / 'suggest_cases.csv'}")
+    with (OUT / "suggest_signals.pickle").open("wb") as f:  # each stem's item signals, to refit without re-running
+        pickle.dump(stems, f)
     if args.fit:
         print("\n".join(fit_report(stems)))
 
@@ -260,10 +280,17 @@ def fit_report(stems: dict) -> list[str]:
     lines = ["", f"### Final weights fitted on the tuning stems ({', '.join(suggest_fit.SIGNALS)}): "
              "item top-1 / top-5", "", "| fitted on | weights | L2 | cross-validated (tuning) | held out EN | "
              "held out FR |", "| --- | --- | --- | --- | --- | --- |"]
-    for name, langs in (("English", ["en"]), ("French", ["fr"]), ("both", ["en", "fr"])):
-        tuning = [s for lang in langs for s in stems[lang]["tuning"]]
+    # MiniLM is an English model: "both, dense for English only" zeroes the dense signals of French stems, as the
+    # suggester does with Weights.dense_fr = dense_doc_fr = 0.
+    dense = [n for n, name in enumerate(suggest_fit.SIGNALS) if name.startswith("dense")]
+    english_only = {lang: {part: [suggest_fit.Stem(np.where(np.isin(np.arange(s.signals.shape[1]), dense), 0.0,
+                                                           s.signals), s.wanted) if lang == "fr" else s
+                                  for s in found] for part, found in parts.items()} for lang, parts in stems.items()}
+    for name, langs, data in (("English", ["en"], stems), ("French", ["fr"], stems), ("both", ["en", "fr"], stems),
+                              ("both, dense for English only", ["en", "fr"], english_only)):
+        tuning = [s for lang in langs for s in data[lang]["tuning"]]
         weights, strength, found = suggest_fit.choose(tuning)
-        held = {lang: share(suggest_fit.ranks(stems[lang]["held out"], weights)) for lang in ("en", "fr")}
+        held = {lang: share(suggest_fit.ranks(data[lang]["held out"], weights)) for lang in ("en", "fr")}
         lines.append(f"| {name} | {', '.join(f'{w:.2f}' for w in weights)} | {strength} | {share(found)} | "
                      f"{held['en']} | {held['fr']} |")
     return lines

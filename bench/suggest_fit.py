@@ -1,6 +1,6 @@
-"""Fits the final weights of the tag suggester (`Weights.entry`, `likelihood`, `latent`) on tuning stems: a
-conditional logit over the knowledge items of each stem (the chance that each item is the right one), L2
-regularised, its strength chosen by 5-fold cross-validation inside the tuning stems. Used by bench.suggest_eval
+"""Fits the final weights of the tag suggester (`Weights.entry`, `likelihood`, `latent`, `dense`, `dense_doc`) on
+tuning stems: a conditional logit over the knowledge items of each stem (the chance that each item is the right
+one), L2 regularised, its strength chosen by 5-fold cross-validation inside the tuning stems. Used by bench.suggest_eval
 (`--fit`); the weights it prints are the ones written in services/studio/suggest.py.
 
 Written on SciPy's L-BFGS rather than taken from scikit-learn: a conditional logit (one softmax per stem over its
@@ -15,7 +15,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
-SIGNALS = ("entry", "likelihood", "latent")
+SIGNALS = ("entry", "likelihood", "latent", "dense", "dense_doc")
 STRENGTHS = (0.003, 0.03, 0.3)
 FOLDS = 5
 

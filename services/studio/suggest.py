@@ -6,6 +6,8 @@ kept apart from the held-out ones:
 - meaning: cosine of WordLlama sentence vectors (the model is English-centric, so French text has its own weight);
 - the knowledge item as one document (its title and all its objectives' texts): query likelihood and latent
   semantic vectors (services/studio/item_documents.py);
+- optional, English text only: all-MiniLM-L6-v2 cosines of the text to the item's labels
+  (services/studio/suggest_dense.py), when its package is installed; without it the round-2 weights apply;
 - tagged items: items teachers already tagged whose text is nearly the same vote for their tags.
 The entry and item signals are standardised over the items and added with weights fitted as a conditional logit
 (the chance that each item is the right one), so an entry's score estimates the chance that its item is right.
@@ -19,7 +21,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from services.studio import embedding
+from services.studio import embedding, suggest_dense
 from services.studio.item_documents import ItemDocuments
 from services.studio.lexical import Bm25, language_of, terms, words
 
@@ -45,9 +47,18 @@ class Weights:
     neighbour_floor: float = 0.7
     item_share: float = 0.6  # how much an entry gains from its knowledge item's best-matching entries
     # The final score, in standard deviations over the items (a conditional logit fitted on the tuning stems):
-    entry: float = 0.68  # the entry's own score above
-    likelihood: float = 0.44  # its knowledge item's query likelihood
-    latent: float = 0.46  # its knowledge item's latent semantic cosine
+    entry: float = 0.49  # the entry's own score above
+    likelihood: float = 0.47  # its knowledge item's query likelihood
+    latent: float = 0.36  # its knowledge item's latent semantic cosine
+    dense: float = 0.77  # its knowledge item's best MiniLM cosine to a label (services/studio/suggest_dense.py)
+    dense_doc: float = 0.24  # MiniLM cosine to the item's label followed by its objectives' labels
+    dense_fr: float = 0.0  # MiniLM is an English model: French text is ranked without it
+    dense_doc_fr: float = 0.0
+
+
+# Without the MiniLM package (it is not a declared dependency: see docs/tag-suggestions.md), the default weights
+# give way to those fitted without its signals (round 2).
+WITHOUT_DENSE = Weights(entry=0.68, likelihood=0.44, latent=0.46, dense=0, dense_doc=0)
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,8 @@ def _relative(similarities: np.ndarray, depth: int = 200) -> np.ndarray:
 class Suggester:
     """Ranks the entries of an effective list for a text; built once per list and tagged-items revision."""
 
+    always_dense = False  # compute the dense signal even when its weight is 0 (fitting)
+
     def __init__(self, entries, tagged: Iterable[TaggedItem] = (), weights: Weights = Weights()):
         self.entries = list(entries)
         self.weights = weights
@@ -138,8 +151,29 @@ class Suggester:
             for field, part in zip(documents[self.item_column[n]], parts):
                 field.extend(part)
         self.item_documents = ItemDocuments(documents)
+        # MiniLM (a transformer: ~0.2 s per 128-token text here) embeds short texts: each entry's labels, and each
+        # knowledge item's labels followed by its objectives' labels (cut at 128 tokens).
+        labels = [" ".join(text for text, _ in parts[0]) for parts in fields]
+        item_labels: list[list[str]] = [[] for _ in self.items]
+        for n in np.argsort(self.parents >= 0, kind="stable"):  # items' own labels first
+            item_labels[self.item_column[n]].append(labels[n])
+        self._dense_texts = labels + ["; ".join(parts) for parts in item_labels]
+        self._dense: list = []  # [vectors or None] once computed: only when a dense weight is set (or fitting)
         self._tagged_vector: dict[TaggedItem, np.ndarray] = {}
         self._set_tagged(tagged)
+
+    def _weights(self) -> Weights:
+        """The weights in force: the default ones fall back to WITHOUT_DENSE when MiniLM is not installed."""
+        if self.weights == Weights() and not suggest_dense.available():
+            return WITHOUT_DENSE
+        return self.weights
+
+    @property
+    def dense_vectors(self) -> np.ndarray | None:
+        """MiniLM vectors of the entries' labels then of the items' label lists (None without the model)."""
+        if not self._dense:
+            self._dense.append(_dense_vectors(self._dense_texts))
+        return self._dense[0]
 
     def with_tagged(self, tagged: Iterable[TaggedItem]) -> Suggester:
         """The same référentiel index with other tagged items (rebuilding it costs seconds; these, milliseconds)."""
@@ -165,7 +199,7 @@ class Suggester:
         query = words(text, lang)
         query_terms = [t for t, _ in query]
         vector = embedding.embed([text])[0]
-        w = self.weights
+        w = self._weights()
         known, by_term = self.words.scores(query_terms)
         cosines = self.vectors @ vector
         entry = w.words * _normalised(by_term.sum(axis=0)) + (w.meaning_fr if lang == "fr" else w.meaning) * _relative(
@@ -175,21 +209,33 @@ class Suggester:
         best = np.full(len(self.items), -np.inf)
         np.maximum.at(best, self.item_column, entry)
         likelihood, gains = self.item_documents.likelihood(query_terms)
-        return _Signals({"entry": best, "likelihood": likelihood, "latent": self.item_documents.latent(query_terms)},
+        dense = np.full(len(self.items), -1.0)
+        if (self.always_dense or (w.dense or w.dense_doc if lang != "fr" else w.dense_fr or w.dense_doc_fr)) and \
+                self.dense_vectors is not None:
+            dense_cosines = self.dense_vectors @ suggest_dense.embed([text])[0]
+            np.maximum.at(dense, self.item_column, dense_cosines[:len(self.entries)])
+            dense_doc = dense_cosines[len(self.entries):]
+        else:
+            dense_doc = np.zeros(len(self.items))
+        return _Signals({"entry": best, "likelihood": likelihood, "latent": self.item_documents.latent(query_terms),
+                         "dense": dense, "dense_doc": dense_doc},
                         entry, query, known, by_term, cosines, vector, gains)
 
     def suggest(self, text: str, limit: int = 10,
                 may_see: Callable[[TaggedItem], bool] = lambda item: False) -> list[Suggestion]:
         """The best entries for a text, best first; `may_see` says which tagged items may be named."""
         signals = self._signals(text)
-        w = self.weights
+        w = self._weights()
         best = signals.items["entry"]
         spread = best.std()
         # The entry's own score on the scale of its item's best (max and standardising commute): an item's rank is
         # that of the fitted linear model, an objective's rank inside its item that of its own score.
         own = (signals.entry - best.mean()) / spread if spread > 0 else np.zeros_like(signals.entry)
         item_part = (w.likelihood * _standard(signals.items["likelihood"])
-                     + w.latent * _standard(signals.items["latent"]))
+                     + w.latent * _standard(signals.items["latent"])
+                     + (w.dense_fr if language_of(text) == "fr" else w.dense) * _standard(signals.items["dense"])
+                     + (w.dense_doc_fr if language_of(text) == "fr" else w.dense_doc) * _standard(
+                         signals.items["dense_doc"]))
         votes, neighbours = self._votes(signals.vector)
         score = w.entry * own + item_part[self.item_column]
         # A vote lifts its entries by a share of the whole range of the scores (1.5 ranges for an exact copy).
@@ -268,6 +314,14 @@ class Suggester:
         entry = resolved.entry
         return Suggestion(resolved.iri, entry.notation, entry.label("fr"), round(float(min(score, 1.0)), 4),
                           entry.parent, why)
+
+
+def _dense_vectors(texts: list[str]) -> np.ndarray | None:
+    """MiniLM vectors of the entries (cached on disk per référentiel revision), or None without the model."""
+    try:
+        return suggest_dense.embed_cached(texts)
+    except suggest_dense.DenseUnavailable:
+        return None
 
 
 def _dense_text(parts: list[tuple[str, str | None]]) -> str:
