@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from store.validation import ShapeValidator
 from store.writes import GraphWriter
 
 ONTOLOGY_GRAPH = "https://w3id.org/ontosides"
+SOURCE_DIGEST = ox.NamedNode("https://w3id.org/ontosides#sourceDigest")
 
 
 @dataclass
@@ -72,9 +74,11 @@ class Platform:
         """Put the ontology in its own graph (so SPARQL users and the shapes see class labels and types)."""
         graph = ox.NamedNode(ONTOLOGY_GRAPH)
         text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(ONTOLOGY_DIR.glob("*.ttl")))
-        triples = [q.triple for q in ox.parse(text, ox.RdfFormat.TURTLE)]
-        if self.store.has_graph(graph) and set(self.store.graph_triples(graph)) == set(triples):
+        # Compared by the source's digest: the ontology's blank nodes (owl:unionOf lists) get new ids at each parse.
+        digest = ox.Triple(graph, SOURCE_DIGEST, ox.Literal(hashlib.sha256(text.encode()).hexdigest()))
+        if digest in set(self.store.graph_triples(graph)):
             return False
+        triples = [q.triple for q in ox.parse(text, ox.RdfFormat.TURTLE)] + [digest]
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
         self.store.update(f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}}} }}")
         return True
