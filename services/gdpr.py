@@ -40,6 +40,9 @@ SELECT ?given ?family WHERE { GRAPH ?g { ?person a ?t . OPTIONAL { ?person foaf:
   OPTIONAL { ?person foaf:familyName ?family } } } LIMIT 1"""
 
 
+PERSON_KEY = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
 class PersonNotFound(LookupError):
     """No such person (404)."""
 
@@ -63,7 +66,12 @@ class Gdpr:
         self.base = platform.settings.base_iri.rstrip("/") + "/"
 
     def person_iri(self, key_or_iri: str) -> str:
-        return key_or_iri if key_or_iri.startswith("http") else f"{self.base}person/{key_or_iri}"
+        """A person's IRI from their key or IRI (PersonNotFound when it cannot name a person of this platform)."""
+        iri = key_or_iri if key_or_iri.startswith("http") else f"{self.base}person/{key_or_iri}"
+        self._key(iri)
+        if not PERSON_KEY.match(iri[len(self.base) + len("person/"):]):
+            raise PersonNotFound(f"no person {key_or_iri!r}: person keys are letters, digits, '.', '_' and '-'")
+        return iri
 
     def _key(self, person: str) -> str:
         head = f"{self.base}person/"
