@@ -27,17 +27,10 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from services.platform import Platform
+from store.sparql_text import inject_values_list
 
 OS = "https://w3id.org/ontosides#"
 FOAF = "http://xmlns.com/foaf/0.1/"
-KEY_IN_TEXT = r"(^|[/ ]){}($|[/?# ])"
-IDENTITY = """PREFIX os: <https://w3id.org/ontosides#>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-SELECT ?value WHERE { GRAPH ?g {
-  { ?person os:email|os:primaryEmail|os:uniqueId ?value } UNION { ?person os:hasAccount/os:eppn ?value } } }"""
-NAMES = """PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-SELECT ?given ?family WHERE { GRAPH ?g { ?person a ?t . OPTIONAL { ?person foaf:givenName ?given }
-  OPTIONAL { ?person foaf:familyName ?family } } } LIMIT 1"""
 
 
 PERSON_KEY = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -64,6 +57,7 @@ class Gdpr:
     def __init__(self, platform: Platform):
         self.platform = platform
         self.base = platform.settings.base_iri.rstrip("/") + "/"
+        self.queries = platform.queries_for("gdpr")
 
     def person_iri(self, key_or_iri: str) -> str:
         """A person's IRI from their key or IRI (PersonNotFound when it cannot name a person of this platform)."""
@@ -81,36 +75,43 @@ class Gdpr:
 
     def identifiers(self, person: str) -> list[str]:
         """The strings that identify the person in literals: their IRI, e-mails, EPPNs, unique id."""
-        node = ox.NamedNode(person)
-        values = {r["value"].value for r in self.platform.store.select(IDENTITY, {"person": node})}
+        query = self.queries.get("identity")
+        values = {r["value"].value for r in self.platform.store.select(query.text, query.bind({"person": person}))}
         return sorted({person, *values})
 
     def mentions(self, person: str) -> Mentions:
         """Every quad naming the person: by IRI (the person, or an IRI under the base with their key as a path
         segment) or in a literal holding one of their identifiers."""
         key = self._key(person)
-        if not self.platform.store.ask("ASK { GRAPH ?g { ?p ?x ?y } }", {"p": ox.NamedNode(person)}):
+        exists = self.queries.get("person_exists")
+        if not self.platform.store.ask(exists.text, exists.bind({"person": person})):
             raise PersonNotFound(f"no person {person}")
         found = Mentions(person, key, self.identifiers(person))
         pattern = "^" + re.escape(self.base) + "(.*/)?" + re.escape(key) + "(/|$)"
-        literal_tests = " || ".join(f"CONTAINS(STR(?o), {ox.Literal(v)})" for v in found.identifiers)
-        # Their key in a literal (a request path in the access log: /gdpr/people/{key}).
-        literal_tests += f" || REGEX(STR(?o), {ox.Literal(KEY_IN_TEXT.format(re.escape(key)))})"
-        query = f"""SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
-  FILTER(REGEX(STR(?g), {ox.Literal(pattern)}) || REGEX(STR(?s), {ox.Literal(pattern)})
-         || (isIRI(?o) && REGEX(STR(?o), {ox.Literal(pattern)})) || (isLiteral(?o) && ({literal_tests}))) }}"""
+        # By their key (in an IRI, or in a literal: a request path in the access log, /gdpr/people/{key}), or by
+        # one of their identifiers in a literal.
+        query = self.queries.get("mentions")
+        bound = query.bind({"base": self.base, "root": self.base[:-1], "key": key, "segment": f"/{key}/",
+                            "tail": f"/{key}"})
+        literal = inject_values_list(self.queries.get("literal_mentions").text, "needle",
+                                     [ox.Literal(v) for v in found.identifiers])
         token_subjects = set()
-        for row in self.platform.store.select(query):
+        seen = set()
+        for row in [*self.platform.store.select(query.text, bound), *self.platform.store.select(literal)]:
             g, s, p, o = row["g"].value, row["s"], row["p"].value, row["o"]
+            mention = (g, str(s), str(ox.NamedNode(p)), str(o), "mention")
+            if mention in seen:
+                continue
+            seen.add(mention)
             if p == f"{OS}issuedTo":
                 token_subjects.add(s.value)
-            found.quads.append((g, str(s), str(ox.NamedNode(p)), str(o), "mention"))
+            found.quads.append(mention)
         whole = {q[0] for q in found.quads if re.match(pattern, q[0])}
         found.whole = sorted(whole)
         if token_subjects:  # a token of theirs goes whole, whatever its triples say
-            values = " ".join(str(ox.NamedNode(t)) for t in token_subjects)
-            for row in self.platform.store.select(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} "
-                                                  "GRAPH ?g { ?s ?p ?o } }"):
+            text = inject_values_list(self.queries.get("subject_quads").text, "s",
+                                      [ox.NamedNode(t) for t in token_subjects])
+            for row in self.platform.store.select(text):
                 found.quads.append((row["g"].value, str(row["s"]), str(ox.NamedNode(row["p"].value)),
                                     str(row["o"]), "token"))
         return found
@@ -194,14 +195,15 @@ class Gdpr:
             return []
         projects = Projects(self.platform)
         ops = []
-        for row in self.platform.store.select("SELECT DISTINCT ?p WHERE { GRAPH ?g { ?p a "
-                                              f"<{OS}ResearchProject> }} }}"):
+        rows_query = self.queries.get("research_rows")
+        for row in self.platform.store.select(self.queries.get("research_projects").text):
             key = row["p"].value.rsplit("/", 1)[-1]
-            hexed = ox.Literal(pseudonym_hex(secret, key, person))
-            prefix = ox.Literal(projects.data_prefix(key))
-            ops.append(f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
-                       f"FILTER(STRSTARTS(STR(?g), {prefix}) && (CONTAINS(STR(?s), {hexed}) "
-                       f"|| (isIRI(?o) && CONTAINS(STR(?o), {hexed})))) }}")
+            bound = rows_query.bind({"prefix": projects.data_prefix(key),
+                                     "hexed": pseudonym_hex(secret, key, person)})
+            quads = [f"{r['s']} {r['p']} {r['o']} <{r['g'].value}> ."
+                     for r in self.platform.store.select(rows_query.text, bound)]
+            if quads:
+                ops.append("DELETE DATA {\n" + self._as_graphs(quads) + "\n}")
         return ops
 
     def _rewrite(self, s: str, p: str, o: str, g: str, found: Mentions, key_segment, replacement) -> str:

@@ -17,26 +17,8 @@ from services.research.projects import Projects
 from services.research.pseudonymise import FREE_TEXT, IDENTIFYING, Pseudonymiser
 from store.dataset import DatasetSpec
 
-ANSWERS = """PREFIX os: <https://w3id.org/ontosides#>
-SELECT ?answer ?student ?epreuve ?question ?answeredAt
-       (GROUP_CONCAT(STR(?option); separator=" ") AS ?options) (SAMPLE(?value) AS ?value) WHERE {
-  ?answer a os:Answer ; os:student ?student ; os:epreuve ?epreuve ; os:question ?question .
-  OPTIONAL { ?answer os:answeredAt ?answeredAt }
-  OPTIONAL { ?answer os:selectedOption ?option }
-  OPTIONAL { ?answer os:numericAnswer ?value }
-} GROUP BY ?answer ?student ?epreuve ?question ?answeredAt ORDER BY ?answer"""
-GRADES = """PREFIX os: <https://w3id.org/ontosides#>
-SELECT ?grade ?student ?epreuve ?score ?maxPoints ?question ?points ?fraction WHERE {
-  ?grade a os:Grade ; os:student ?student ; os:epreuve ?epreuve ; os:score ?score .
-  OPTIONAL { ?grade os:maxPoints ?maxPoints }
-  OPTIONAL { ?grade os:hasQuestionScore ?qs . ?qs os:question ?question ; os:points ?points .
-             OPTIONAL { ?qs os:fraction ?fraction } }
-} ORDER BY ?grade ?question"""
 COARSENING_RULES = {"none": "dates as recorded", "day": "dates cut to midnight UTC of their day",
                     "week": "dates cut to midnight UTC of the Monday of their ISO week"}
-VERSION = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
-SELECT ?v WHERE { GRAPH ?g { <https://w3id.org/ontosides> owl:versionInfo ?v } } LIMIT 1"""
-
 
 def _csv(table) -> bytes:
     names, rows = table
@@ -52,6 +34,7 @@ def export_project(platform: Platform, key: str) -> tuple[bytes, dict]:
     projects = Projects(platform)
     project = projects.get(key)
     store = platform.store
+    queries = platform.queries_for("research")
     graphs = [g for g in project.graphs if store.has_graph(ox.NamedNode(g))]
     spec = DatasetSpec(tuple(graphs), tuple(graphs))
     nquads = io.BytesIO()
@@ -62,9 +45,10 @@ def export_project(platform: Platform, key: str) -> tuple[bytes, dict]:
             quads.append(ox.Quad(triple.subject, triple.predicate, triple.object, ox.NamedNode(graph)))
     nquads.write(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
     trig.write(ox.serialize(quads, format=ox.RdfFormat.TRIG))
-    answers = store.select_lexical(ANSWERS, dataset=spec) if graphs else (["answer"], [])
-    grades = store.select_lexical(GRADES, dataset=spec) if graphs else (["grade"], [])
-    version_rows = store.select(VERSION, dataset=DatasetSpec((ONTOLOGY_GRAPH,), (ONTOLOGY_GRAPH,)))
+    answers = store.select_lexical(queries.get("answers").text, dataset=spec) if graphs else (["answer"], [])
+    grades = store.select_lexical(queries.get("grades").text, dataset=spec) if graphs else (["grade"], [])
+    version_rows = store.select(queries.get("ontology_version").text,
+                                dataset=DatasetSpec((ONTOLOGY_GRAPH,), (ONTOLOGY_GRAPH,)))
     counts: dict[str, int] = {"quads": len(quads), "graphs": len(graphs), "answer_rows": len(answers[1]),
                               "grade_rows": len(grades[1])}
     for kind in ("Answer", "Grade", "QuestionScore", "ExamSession", "Pseudonym"):

@@ -70,23 +70,12 @@ class Project:
                 "built_at": self.built_at, "graphs": len(self.graphs)}
 
 
-PROJECTS = """PREFIX os: <https://w3id.org/ontosides#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?project ?title ?ethics ?start ?end ?free ?coarse ?k ?built WHERE {
-  GRAPH ?g { ?project a os:ResearchProject ; dcterms:title ?title ; os:ethicsApproval ?ethics ;
-             os:periodStart ?start ; os:periodEnd ?end ; os:allowsFreeText ?free ; os:dateCoarsening ?coarse ;
-             os:minGroupSize ?k . OPTIONAL { ?project os:builtAt ?built } }
-} ORDER BY ?project"""
-LINKS = """PREFIX os: <https://w3id.org/ontosides#>
-SELECT ?project ?p ?o WHERE { GRAPH ?g { ?project a os:ResearchProject ; ?p ?o .
-  VALUES ?p { os:coversOrganisation os:researcher os:datasetGraph } } } ORDER BY ?o"""
-
-
 class Projects:
     """Create, read and list research projects."""
 
     def __init__(self, platform: Platform):
         self.platform = platform
+        self.queries = platform.queries_for("research")
 
     def iri(self, key: str) -> str:
         return self.platform.iri("research", key)
@@ -132,11 +121,11 @@ class Projects:
     def all(self) -> list[Project]:
         store = self.platform.store
         links: dict[str, dict[str, list[str]]] = {}
-        for row in store.select(LINKS):
+        for row in store.select(self.queries.get("project_links").text):
             links.setdefault(row["project"].value, {}).setdefault(row["p"].value, []).append(row["o"].value)
         prefix = self.iri("")
         found = []
-        for row in store.select(PROJECTS):
+        for row in store.select(self.queries.get("projects").text):
             iri = row["project"].value
             if not iri.startswith(prefix):
                 continue

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from services.exams.naming import ExamNames
 from services.platform import Platform
 from services.research.projects import Project, Projects, ResearchError
+from store.sparql_text import inject_values_list
 
 OS = "https://w3id.org/ontosides#"
 FOAF = "http://xmlns.com/foaf/0.1/"
@@ -35,13 +36,6 @@ FREE_TEXT = frozenset({f"{OS}textAnswer", f"{OS}notepad"})
 DATES = frozenset({f"{XSD}dateTime", f"{XSD}date"})
 # What a covered épreuve's graphs are called, in the source and in the project.
 PERSONAL_KINDS = ("copy", "grades")
-
-EPREUVES = """PREFIX os: <https://w3id.org/ontosides#>
-SELECT DISTINCT ?exam ?epreuve ?start ?owner WHERE {
-  GRAPH ?g { ?exam a os:Exam ; os:owner ?owner ; os:hasEpreuve ?epreuve . ?epreuve os:startTime ?start }
-} ORDER BY ?epreuve"""
-QUADS = """SELECT ?g ?s ?p ?o (isIRI(?o) AS ?iri) (isBlank(?o) AS ?blank) (DATATYPE(?o) AS ?dt) (LANG(?o) AS ?lang)
-WHERE { GRAPH ?g { ?s ?p ?o } }"""
 
 
 def pseudonym_hex(secret: str, project: str, person: str) -> str:
@@ -89,6 +83,7 @@ class Pseudonymiser:
     def __init__(self, platform: Platform, projects: Projects | None = None):
         self.platform = platform
         self.projects = projects or Projects(platform)
+        self.queries = platform.queries_for("research")
         self.names = ExamNames(platform.settings.base_iri)
         self.base = self.names.base
 
@@ -101,7 +96,7 @@ class Pseudonymiser:
         tree = Directory(self.platform).tree()
         covered = tree.subtree(frozenset(project.organisations)) | frozenset(project.organisations)
         found = []
-        for row in self.platform.store.select(EPREUVES):
+        for row in self.platform.store.select(self.queries.get("epreuves").text):
             if row["owner"].value not in covered:
                 continue
             day = dt.date.fromisoformat(row["start"].value[:10])
@@ -216,8 +211,7 @@ class Pseudonymiser:
             rest = name[len(self.base):].split("/")
             if len(rest) == 4 and rest[1] in PERSONAL_KINDS:
                 self._hex_of_key(secret, project.key, rest[3], cache, keys)
-        values = " ".join(str(ox.NamedNode(g)) for g in graphs)
-        text = QUADS.replace("WHERE {", "WHERE { VALUES ?g { " + values + " }", 1)
+        text = inject_values_list(self.queries.get("quads").text, "g", [ox.NamedNode(g) for g in graphs])
         _, rows = self.platform.store.select_lexical(text)
         counts = report.counts
         for g, s, p, o, is_iri, is_blank, datatype, lang in rows:
