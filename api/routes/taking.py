@@ -1,24 +1,33 @@
 """EXAMEN (a candidate takes an épreuve) and SUPERVISEUR (live follow-up, attendance, devices, incidents).
 
 Saves are the hot path: `async` routes whose check runs on the event loop and which answer once the journal
-has the save on disk. The rest runs in the thread pool like the other modules.
+has the save on disk, with no hop to the thread pool on the way when the caller was seen recently
+(`SaverRequires`). The rest runs in the thread pool like the other modules.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import hashlib
 import json
+import threading
+import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.security import ExamSupervise, ExamTake
+from api.csrf import check_header
+from api.security import (SESSION_COOKIE, ExamSupervise, ExamTake, Principal, Requires, _bearer, authenticate,
+                          demand_failed)
 from services.taking.checks import AnswerIn
 from services.taking.service import REFUSED, Taking
 from services.taking.supervision import Supervision
+from store.embedded import OxigraphStore
 
 router = APIRouter(tags=["EXAMEN", "SUPERVISEUR"])
 Number = Annotated[int, Field(ge=1, le=10_000)]
@@ -27,6 +36,108 @@ Number = Annotated[int, Field(ge=1, le=10_000)]
 def get_taking(request: Request) -> Taking:
     """The taking service of the app."""
     return request.app.state.taking
+
+
+async def get_taking_here(request: Request) -> Taking:
+    """The taking service of the app, on the event loop (a plain function dependency hops to the thread pool)."""
+    return request.app.state.taking
+
+
+# How long a save route trusts a caller it authenticated, never past a write to the store through this process
+# (a token revoked, a function withdrawn: the store's generation moves), midnight (functions held until a date)
+# or the token's expiry. On the embedded store, which no other process writes, that is all it takes; on a
+# remote store other processes may write, so no longer than the platform-token cache (services/access/tokens.py).
+SAVER_SECONDS_EMBEDDED = 900.0
+SAVER_SECONDS_REMOTE = 30.0
+SAVER_ENTRIES = 50_000
+
+
+class _Callers:
+    """The callers the save routes authenticated lately, by the digest of their platform token."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.entries: dict[str, tuple[Principal, int, float, dt.date, dt.datetime]] = {}
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: str, generation: int) -> Principal | None:
+        found = self.entries.get(key)
+        if found is None:
+            self.misses += 1
+            return None
+        principal, seen_generation, until, day, expires = found
+        if (seen_generation != generation or time.monotonic() > until or dt.date.today() != day
+                or dt.datetime.now(dt.timezone.utc) >= expires):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return principal
+
+    def put(self, key: str, principal: Principal, generation: int, expires: dt.datetime) -> None:
+        with self.lock:
+            if len(self.entries) >= SAVER_ENTRIES:
+                self.entries.clear()
+            self.entries[key] = (principal, generation, time.monotonic() + self.seconds, dt.date.today(), expires)
+
+
+class SaverRequires(Requires):
+    """`exam:take` for the save routes, checked on the event loop: the caller is authenticated by the platform's
+    own `authenticate` (in the thread pool, as every route) the first time, then trusted for a few seconds on
+    the same platform token (bearer or session cookie; the session's anti-forgery header is checked on each
+    request) while nothing was written to the store. The policy is asked on every request."""
+
+    async def __call__(self, request: Request,  # type: ignore[override]
+                       credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+        state = request.app.state
+        callers = getattr(state, "saver_callers", None)
+        if callers is None:
+            embedded = isinstance(state.platform.store, OxigraphStore)
+            callers = state.saver_callers = _Callers(SAVER_SECONDS_EMBEDDED if embedded else SAVER_SECONDS_REMOTE)
+        token = credentials.credentials if credentials is not None else request.cookies.get(SESSION_COOKIE)
+        key = hashlib.sha256(f"{credentials is not None}:{token}".encode()).hexdigest() if token else None
+        generation = state.platform.store.generation
+        principal = callers.get(key, generation) if key else None
+        if principal is None:
+            principal, expires = await run_in_threadpool(_authenticate, request, credentials, token)
+            if key and expires is not None:
+                callers.put(key, principal, generation, expires)
+        elif credentials is None:
+            check_header(request)
+        if state.access.policy.allows(principal, self.action):
+            return principal
+        demand_failed(request, principal, self.action)
+        raise AssertionError("unreachable")
+
+
+def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None,
+                  token: str | None) -> tuple[Principal, dt.datetime | None]:
+    """The platform's authentication, and the expiry of the platform token it rests on (None: not one)."""
+    principal = authenticate(request, credentials)
+    if not token or principal.via not in ("token", "session"):
+        return principal, None
+    record = request.app.state.access.tokens.verify_quietly(token)
+    return principal, (record.expires if record is not None and not record.revoked else None)
+
+
+ExamSave = Annotated[Principal, Depends(SaverRequires("exam:take"))]
+
+
+async def loaded(request: Request, taking: Taking, exam: str, number: int) -> None:
+    """Read the épreuve's snapshot if it is not in memory yet, once: the saves arriving meanwhile (a crowd, at
+    the start or after a restart) wait for that one reading instead of each starting its own."""
+    if taking.loaded(exam, number):
+        return
+    state = request.app.state
+    readings = getattr(state, "snapshot_readings", None)
+    if readings is None:
+        readings = state.snapshot_readings = {}
+    key = (exam, number, asyncio.get_running_loop())
+    reading = readings.get(key)
+    if reading is None:
+        reading = readings[key] = asyncio.ensure_future(run_in_threadpool(taking.snapshot, exam, number))
+        reading.add_done_callback(lambda _: readings.pop(key, None))
+    await asyncio.shield(reading)
 
 
 def get_supervision(request: Request) -> Supervision:
@@ -92,23 +203,22 @@ async def open_session(exam: str, number: int, principal: ExamTake, taking: Taki
 
 @router.put("/taking/{exam}/{number}/answers/{question}",
             summary="Save my answer to a question (acknowledged once on disk); 409 once time is up or handed in")
-async def save_answer(exam: str, number: int, question: str, body: AnswerBody, principal: ExamTake,
-                      taking: TakingDep):
-    if not taking.loaded(exam, number):
-        await run_in_threadpool(taking.snapshot, exam, number)
+async def save_answer(exam: str, number: int, question: str, body: AnswerBody, principal: ExamSave,
+                      taking: Annotated[Taking, Depends(get_taking_here)], request: Request):
+    await loaded(request, taking, exam, number)
     (outcome,) = await taking.save(principal, exam, number, [body.record(question)])
     if outcome.status == REFUSED:
         closed = outcome.reason and ("time is up" in outcome.reason or "handed in" in outcome.reason
                                      or "not open" in outcome.reason or "starts at" in outcome.reason)
         return JSONResponse({"detail": outcome.reason, **outcome.as_dict()}, status_code=409 if closed else 422)
-    return outcome.as_dict()
+    return JSONResponse(outcome.as_dict())
 
 
 @router.post("/taking/{exam}/{number}/answers",
              summary="Send answers kept offline: each is kept, superseded (a newer one is stored) or refused")
-async def save_batch(exam: str, number: int, body: Batch, principal: ExamTake, taking: TakingDep) -> dict:
-    if not taking.loaded(exam, number):
-        await run_in_threadpool(taking.snapshot, exam, number)
+async def save_batch(exam: str, number: int, body: Batch, principal: ExamSave,
+                     taking: Annotated[Taking, Depends(get_taking_here)], request: Request) -> dict:
+    await loaded(request, taking, exam, number)
     outcomes = await taking.save(principal, exam, number, [a.record(a.question) for a in body.answers], batch=True)
     return {"results": [o.as_dict() for o in outcomes]}
 

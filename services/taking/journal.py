@@ -32,6 +32,9 @@ from store.port import Store
 
 log = logging.getLogger("ontosides.journal")
 APPLY_BATCH = 2_000  # records per store update
+# The applier flushes the store this often: what a restart after kill -9 replays from the store's own write-ahead
+# log stays small (hundreds of MB of it took half a minute to reopen), and applied segments are deleted sooner.
+FLUSH_SECONDS = 20.0
 
 
 def _segment_name(number: int) -> str:
@@ -67,8 +70,9 @@ class Journal:
         self._apply_lock = threading.Condition()
         self._written = (0, 0)
         self._applied = (0, 0)
+        self._flushed_at = time.monotonic()
         self._closing = False
-        self._file = None
+        self._file: int | None = None
         self._segment = 0
         self.stats = {"groups": 0, "records": 0, "largest_group": 0, "applied": 0, "apply_batches": 0}
         self._threads: list[threading.Thread] = []
@@ -98,7 +102,7 @@ class Journal:
                 replayed += chunk
         segments = self._segments()
         self._segment = (segments[-1] if segments else max(applied[0], 0)) + 1
-        self._file = open(self.folder / _segment_name(self._segment), "ab")
+        self._file = self._open_segment(self._segment)
         self._written = self._applied = (self._segment, 0)
         self._update(batch_update([], _position(self._segment, 0)))
         if replayed and hasattr(self.store, "wrote"):
@@ -170,10 +174,13 @@ class Journal:
 
     def _write_group(self, group: list) -> None:
         data = b"".join(line for line, _, _ in group)
-        self._file.write(data)
-        self._file.flush()
-        if self.sync:
-            _sync(self._file.fileno())
+        # One write of the whole group; with `sync` the segment is open O_DSYNC, so the write returns once the
+        # group is on disk (one system call, one release of the GIL, where write + fdatasync took two).
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._file, view):]
+        if self.sync and not _DSYNC:
+            os.fsync(self._file)
         segment, offset = self._written
         offset += len(data)
         self._written = (segment, offset)
@@ -189,10 +196,15 @@ class Journal:
             self._roll()
 
     def _roll(self) -> None:
-        self._file.close()
+        os.close(self._file)
         self._segment += 1
-        self._file = open(self.folder / _segment_name(self._segment), "ab")
+        self._file = self._open_segment(self._segment)
         self._written = (self._segment, 0)
+
+    def _open_segment(self, number: int) -> int:
+        """A segment's file descriptor, for appending (synchronous writes when `sync`)."""
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | (_DSYNC if self.sync else 0)
+        return os.open(self.folder / _segment_name(number), flags, 0o644)
 
     # --- applying -----------------------------------------------------------------------------
     def _apply_loop(self) -> None:
@@ -218,8 +230,9 @@ class Journal:
                 self.stats["applied"] += len(records)
                 self.stats["apply_batches"] += 1
                 self._apply_lock.notify_all()
-            if segment > previous:
+            if segment > previous or time.monotonic() - self._flushed_at > FLUSH_SECONDS:
                 self.flush_store()
+                self._flushed_at = time.monotonic()
                 for number in range(previous, segment):
                     (self.folder / _segment_name(number)).unlink(missing_ok=True)
 
@@ -262,12 +275,13 @@ class Journal:
         for thread in self._threads:
             thread.join(timeout=30)
         self._threads.clear()
-        if self._file:
-            self._file.close()
+        if self._file is not None:
+            os.close(self._file)
+            self._file = None
 
 
-# fdatasync flushes the data and what reading it back needs (the file's new size), not its times.
-_sync = getattr(os, "fdatasync", os.fsync)
+# O_DSYNC: each write returns once its data, and what reading it back needs (the file's new size), is on disk.
+_DSYNC = getattr(os, "O_DSYNC", 0)
 
 
 def _settle(futures: list, exc: BaseException | None) -> None:
