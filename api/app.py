@@ -106,7 +106,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
 
     errors.install(app, DOMAIN_ERRORS, html=pages.error_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, sparql, queries, graphs, lists, items, grading, notation, cockpit, planner, taking,
+    # EXAMEN first: a candidate's save is the hot path, and each router before it costs a failed match per request.
+    for module in (taking, health, sparql, queries, graphs, lists, items, grading, notation, cockpit, planner,
                    research):
         app.include_router(module.router)
     describe_errors(app)

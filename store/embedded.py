@@ -89,8 +89,10 @@ class OxigraphStore(Store):
         deadline = limits.deadline()
         self.federation.check(query)
         try:
-            # Parameters go in as a VALUES block on every adapter, so a named query means the same everywhere.
-            text = inject_values(query, bindings)
+            # Parameters go in as VALUES blocks on every adapter, so a named query means the same everywhere;
+            # one block per variable, which the engine uses to narrow its scans (a token lookup among 8,200 tokens:
+            # 0.2 ms instead of 2–5 s with one multi-variable row).
+            text = inject_values(query, bindings, per_variable=True)
         except ValueError as exc:
             raise QuerySyntaxError(str(exc)) from exc
         options = self._options(dataset)
@@ -136,7 +138,7 @@ class OxigraphStore(Store):
                        dataset: DatasetSpec | None = None) -> Table:
         self.federation.check(query)
         try:
-            text = inject_values(query, bindings)
+            text = inject_values(query, bindings, per_variable=True)
             # Serialised by the engine and split here: no term object per value (a million answers at a time).
             data = self._store.query(text, **self._options(dataset)).serialize(format=ox.QueryResultsFormat.TSV)
         except SyntaxError as exc:
