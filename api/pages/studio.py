@@ -32,7 +32,7 @@ from services.studio.items import Caller, ItemError, ItemInUse, ItemNotFound, St
 from services.studio.legacy import Legacy
 from services.studio.media import MediaError, store_media
 from services.studio.model import ITEM_KINDS, QUESTION_TYPES, Item
-from services.studio.preview import student_view, teacher_view
+from services.studio.preview import each_part, student_view, teacher_view
 from store.errors import ValidationFailed
 
 router = APIRouter(prefix="/ui/studio", dependencies=[Depends(check_page_request)], include_in_schema=False)
@@ -361,12 +361,7 @@ def with_urls(request: Request, view: dict) -> dict:
                               if o.get("image") else o for o in out["options"]]
         return out
 
-    view = fix(view)
-    if view.get("question"):
-        view["question"] = fix(view["question"])
-    if view.get("questions"):
-        view["questions"] = [fix(q) for q in view["questions"]]
-    return view
+    return each_part(view, fix)
 
 
 def tag_labels(request: Request, principal: Principal, draft: dict) -> dict[str, str]:

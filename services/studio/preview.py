@@ -51,11 +51,16 @@ def teacher_view(item: dict, comments: bool = True, teaching: bool = True, hints
             out["options"] = [{k: v for k, v in o.items() if comments or k != "comment"} for o in out["options"]]
         return out
 
-    out = clean(item)
+    return each_part(item, clean)
+
+
+def each_part(item: dict, change) -> dict:
+    """The item changed by `change`, and so are its question or its questions (a dossier's)."""
+    out = change(item)
     if item.get("question"):
-        out["question"] = clean(item["question"])
+        out["question"] = change(item["question"])
     if item.get("questions"):
-        out["questions"] = [clean(q) for q in item["questions"]]
+        out["questions"] = [change(q) for q in item["questions"]]
     return out
 
 
