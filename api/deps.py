@@ -20,6 +20,7 @@ PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 def read_scope(request: Request, principal: CurrentPrincipal) -> frozenset[str] | None:
     """The graphs the caller may read (None: every graph): the dataset of their requests."""
+    request.state.reader = principal  # the query path applies the caller's limits and logs personal-data reads
     return request.app.state.access.policy.readable_graphs(principal)
 
 

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
+from api.query_gate import CallerBusy
 from store.errors import (
     FederationRefused,
     ImportFailed,
@@ -38,6 +39,7 @@ STORE_STATUS: list[tuple[type[Exception], int]] = [
     (QueryError, 400),
     (ImportFailed, 400),
     (ParamError, 422),
+    (CallerBusy, 429),
     (StoreError, 503),
 ]
 

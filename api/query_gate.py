@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import TypeVar
 
 import anyio
@@ -47,3 +48,33 @@ class QueryGate:
         with anyio.move_on_after(self.timeout_s + 0.5):
             return await anyio.to_thread.run_sync(guarded, abandon_on_cancel=True, limiter=self._threads)
         raise QueryTimeout(f"the query ran longer than {self.timeout_s:g} s and was stopped")
+
+
+class CallerBusy(StoreError):
+    """The caller already runs as many queries as they may at once."""
+
+
+class CallerSlots:
+    """How many queries each limited caller (a researcher) runs at once: past their share, 429 at once."""
+
+    def __init__(self, per_caller: int):
+        self.per_caller = max(1, per_caller)
+        self._running: dict[str | None, int] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def hold(self, caller: str | None):
+        """A slot of this caller's for the time of a query."""
+        with self._lock:
+            running = self._running.get(caller, 0)
+            if running >= self.per_caller:
+                raise CallerBusy(f"you already run {running} queries at once, the most a researcher may; "
+                                 "retry when one has finished")
+            self._running[caller] = running + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                left = self._running.pop(caller, 1) - 1
+                if left:
+                    self._running[caller] = left

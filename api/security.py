@@ -100,10 +100,15 @@ class Requires:
         if action not in ACTIONS:
             raise KeyError(f"no action {action!r} in the policy")
         self.action = action
+        self.personal = ACTIONS[action].personal
 
     async def __call__(self, request: Request, principal: CurrentPrincipal) -> Principal:
         # On the event loop: a table lookup, not worth a thread hop.
         if request.app.state.access.policy.allows(principal, self.action):
+            if self.personal and request.method in ("GET", "HEAD"):
+                request.app.state.access.audit.record_read(principal.person, self.action,
+                                                           f"{request.method} {request.url.path}",
+                                                           request.url.query)
             return principal
         demand_failed(request, principal, self.action)
         raise AssertionError("unreachable")

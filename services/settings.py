@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     query_workers: int = Field(4, description="threads callers' SPARQL queries may occupy at once")
     max_results: int = 100_000
     max_body_bytes: int = 20 * 1024 * 1024
+    research_timeout_s: float = Field(20.0, gt=0, description="time limit of a researcher's SPARQL query (the lower "
+                                                              "of this and query_timeout_s)")
+    research_max_results: int = Field(50_000, ge=1, description="result rows a researcher's query may return (the "
+                                                                "lower of this and max_results)")
+    research_concurrent: int = Field(2, ge=1, description="queries one researcher may run at once (more: 429)")
+    read_log_window_s: int = Field(600, ge=0, description="the same read of personal data by the same caller is "
+                                                          "logged once per this many seconds")
     research_secret: str = Field("", description="the secret keying research pseudonyms (HMAC-SHA256); set it "
                                  "once per deployment and keep it: changing it changes every project's pseudonyms")
     erasure: Literal["pseudonymise", "delete"] = Field(

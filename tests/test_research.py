@@ -175,7 +175,8 @@ def test_no_route_or_query_reaches_a_name_an_email_or_an_eppn(research):
     for query in client.get("/queries").json():
         params = {}
         for p in query["parameters"]:
-            params[p["name"]] = {"iri": STUDENTS[0], "decimal": "10"}.get(p["type"], email)
+            params[p["name"]] = {"iri": STUDENTS[0], "decimal": "10", "integer": "10", "boolean": "true",
+                                "date": "2026-01-01", "dateTime": "2026-01-01T00:00:00Z"}.get(p["type"], email)
         response = client.get(f"/queries/{query['name']}/run", params={**params, "format": "csv"}, headers=headers)
         assert response.status_code < 500, (query["name"], response.text[:200])
         texts.append(response.text)

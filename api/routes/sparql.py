@@ -124,14 +124,34 @@ async def execute_query(request: Request, platform: Platform, query: str, readab
                         requested=None, bindings: dict | None = None, interrupt: bool = True):
     """Run a read-only query over the caller's dataset within the limits, through the query gate."""
     settings = platform.settings
-    limits = Limits(timeout_s=settings.query_timeout_s, max_results=settings.max_results,
-                    interrupt=interrupt)
+    principal = getattr(request.state, "reader", None)
+    access = request.app.state.access
+    researcher = principal is not None and access.policy.is_researcher(principal)
+    if researcher:
+        limits = Limits(timeout_s=min(settings.query_timeout_s, settings.research_timeout_s),
+                        max_results=min(settings.max_results, settings.research_max_results), interrupt=interrupt)
+    else:
+        limits = Limits(timeout_s=settings.query_timeout_s, max_results=settings.max_results, interrupt=interrupt)
     dataset = dataset_for(query, requested, readable, settings.base_iri)
+    if principal is not None and access.policy.reads_personal_data(principal):
+        access.audit.record_read(principal.person, "sparql:query", f"{request.method} {request.url.path}",
+                                 _described(query, bindings))
 
     def execute():
         return platform.store.execute(query, bindings, limits, dataset)
 
-    return await request.app.state.query_gate.run(execute)
+    if not researcher:
+        return await request.app.state.query_gate.run(execute)
+    with request.app.state.researcher_slots.hold(principal.person):
+        return await request.app.state.query_gate.run(execute)
+
+
+def _described(query: str, bindings: dict | None) -> str:
+    """What the access log keeps of a query: its text and the values bound to it."""
+    if not bindings:
+        return query
+    bound = "; ".join(f"{k}={v}" for k, v in sorted(bindings.items(), key=lambda kv: str(kv[0])))
+    return f"{query}\n# bound: {bound}"
 
 
 async def run_query(request: Request, platform: Platform, query: str, readable: frozenset[str] | None,

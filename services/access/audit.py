@@ -1,4 +1,5 @@
-"""The access log: every refusal and every administrative grant (who, what, when), in graphs only
+"""The access log: every refusal, every administrative grant and every read of other people's personal data (a
+page or route that shows them, a SPARQL query over a dataset that holds them: who, what, when), in graphs only
 administrators (and the data protection officer) read; one graph per month, so keeping or erasing a period
 is a graph operation.
 
@@ -8,6 +9,7 @@ Events are buffered and written in batches: a flood of forged tokens costs one w
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 import time
 import uuid
@@ -45,6 +47,7 @@ class AuditLog:
         self._buffer: list[AuditEvent] = []
         self._oldest = 0.0
         self._lock = threading.Lock()
+        self._recent_reads: dict[tuple, float] = {}
 
     def graph_of(self, moment: dt.datetime) -> str:
         """The graph of a month's events."""
@@ -61,6 +64,22 @@ class AuditLog:
             due = len(self._buffer) >= BATCH or time.monotonic() - self._oldest > MAX_DELAY_S
         if due:
             self.flush()
+
+    def record_read(self, actor: str | None, action: str, target: str, detail: str = "") -> bool:
+        """Log a read of personal data; the same read by the same caller once per window (a live view polls).
+        Returns whether it was logged now."""
+        window = self.platform.settings.read_log_window_s
+        key = (actor, action, target, hashlib.blake2b(detail.encode(), digest_size=8).digest())
+        now = time.monotonic()
+        with self._lock:
+            last = self._recent_reads.get(key)
+            if last is not None and now - last < window:
+                return False
+            if len(self._recent_reads) > 20_000:
+                self._recent_reads = {k: t for k, t in self._recent_reads.items() if now - t < window}
+            self._recent_reads[key] = now
+        self.record(AuditEvent("read", action, actor, target, detail))
+        return True
 
     def flush(self) -> int:
         """Write the buffered events now; returns how many."""

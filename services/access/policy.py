@@ -57,6 +57,7 @@ class Action:
     name: str
     rule: Rule
     summary: str
+    personal: bool = False  # its reads show other people's personal data: each is written in the access log
 
 
 ACTIONS: dict[str, Action] = {a.name: a for a in [
@@ -68,25 +69,33 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("account:self", identified, "read and change one's own account"),
     Action("items:read", identified, "read the items one may see"),
     Action("items:author", holding(AUTHORING), "write items in the STUDIO"),
-    Action("cockpit:manage", holding(SCHOOL_OFFICE, HEADS), "manage people, offers and groups of one's organisation"),
+    Action("cockpit:manage", holding(SCHOOL_OFFICE, HEADS), "manage people, offers and groups of one's organisation",
+           personal=True),
     Action("cockpit:grant", holding(GRANTERS), "assign and remove functions one has the right to grant"),
     Action("groups:administer", identified, "change the groups one administers"),
-    Action("audit:read", holding(DPO), "read the access log"),
-    Action("research:read", holding(CHERCHEUR), "read a research project's pseudonymised view"),
-    Action("gdpr:read", holding(DPO), "export everything the platform holds about a person (data protection)"),
-    Action("followup:read", holding(FOLLOW_UP), "follow the results of one's formation"),
+    Action("audit:read", holding(DPO), "read the access log", personal=True),
+    Action("research:read", holding(CHERCHEUR), "read a research project's pseudonymised view", personal=True),
+    Action("gdpr:read", holding(DPO), "export everything the platform holds about a person (data protection)",
+           personal=True),
+    Action("followup:read", holding(FOLLOW_UP), "follow the results of one's formation", personal=True),
     Action("planner:read", holding(EXAM_STAFF), "read the exams, calendar, bons à tirer and usage statistics of "
-                                                 "one's organisation"),
+                                                 "one's organisation", personal=True),
     Action("planner:manage", holding(PLANNING), "plan the exams of one's organisation: épreuves, linked items, "
                                                 "registrations, extra time, statuses"),
     Action("exam:take", identified, "take the épreuves one is a candidate of (EXAMEN)"),
     Action("exam:supervise", holding(EXAM_STAFF), "follow and supervise the épreuves of one's organisation: "
-                                                  "attendance, devices, incidents, ECOS checklists (SUPERVISEUR)"),
-    Action("grading:grade", holding(GRADING), "grade the épreuves of one's organisation (NOTATION)"),
-    Action("grading:publish", holding(PUBLISHING), "publish or revoke the grades of one's organisation's épreuves"),
+                                                  "attendance, devices, incidents, ECOS checklists (SUPERVISEUR)",
+           personal=True),
+    Action("grading:grade", holding(GRADING), "grade the épreuves of one's organisation (NOTATION)", personal=True),
+    Action("grading:publish", holding(PUBLISHING), "publish or revoke the grades of one's organisation's épreuves",
+           personal=True),
     Action("grading:annals", holding(ANNALS), "release past épreuves' items to one's faculty's question bank"),
     Action("grading:own", identified, "read one's published grades and copies, and the banks of one's formations"),
 ]}
+
+
+# Functions whose holders' datasets reach other people's accounts, copies, grades or pseudonymised traces.
+PERSONAL_READERS = SCHOOL_OFFICE | HEADS | GRADING | FOLLOW_UP | frozenset({GESTIONNAIRE, CORRECTEUR, CHERCHEUR, DPO})
 
 
 class Policy:
@@ -102,6 +111,14 @@ class Policy:
     def allows(self, principal: Principal, action: str) -> bool:
         """Whether the principal may use routes of this action at all."""
         return ACTIONS[action].rule(principal)
+
+    def reads_personal_data(self, principal: Principal) -> bool:
+        """Whether the caller's queries may read other people's personal data (their reads are logged)."""
+        return principal.is_admin or principal.holds(PERSONAL_READERS)
+
+    def is_researcher(self, principal: Principal) -> bool:
+        """Whether the caller's queries run within the researchers' limits."""
+        return not principal.is_admin and principal.holds(frozenset({CHERCHEUR}))
 
     # --- resources --------------------------------------------------------------
     def covers(self, principal: Principal, functions: frozenset[str], organisation: str | None) -> bool:
