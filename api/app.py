@@ -11,7 +11,7 @@ from fastapi_offline import FastAPIOffline
 from api import errors, pages
 from api.limits import BodyLimit
 from api.openapi import describe_errors
-from api.query_gate import QueryGate
+from api.query_gate import CallerSlots, QueryGate
 from api.routes import cockpit, grading, graphs, health, items, lists, notation, planner, queries, sparql, taking
 from api.routes import research
 from importers.converted import SourceError
@@ -87,6 +87,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app = FastAPIOffline(title="OntoSIDES-KG", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.platform = platform
     app.state.query_gate = QueryGate(settings.query_workers, settings.query_timeout_s)
+    app.state.researcher_slots = CallerSlots(settings.research_concurrent)
     app.state.lists = ListLibrary(platform)
     app.state.lists_warm = threading.Event()
     app.state.studio = Studio(platform, app.state.lists)
