@@ -14,6 +14,7 @@ import json
 import logging
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,9 +39,20 @@ from store.dataset import DatasetSpec
 from store.embedded import OxigraphStore
 from store.sparql_text import inject_values_list
 from store.terms import OS, triple_graph
-from store.writes import GraphChange
+from store.writes import GraphChange, change_update
 
 log = logging.getLogger("ontosides.taking")
+# The sessions of one épreuve, wherever they are, without their shown order (kilobytes each, read per session
+# when needed): a restart reads them in one query instead of listing every copy graph first.
+SESSIONS_OF_EPREUVE = """PREFIX os: <https://w3id.org/ontosides#>
+SELECT ?g ?student ?start ?deadline ?submitted ?revealed WHERE {
+  GRAPH ?g {
+    ?session a os:ExamSession ; os:epreuve ?epreuve ; os:student ?student ; os:sessionStart ?start .
+    OPTIONAL { ?session os:deadline ?deadline }
+    OPTIONAL { ?session os:submittedAt ?submitted }
+    OPTIONAL { ?session os:revealedSteps ?revealed }
+  }
+}"""
 KEPT, SUPERSEDED, REFUSED = "kept", "superseded", "refused"
 
 
@@ -76,6 +88,9 @@ class SessionState:
     last_seen: dt.datetime | None = None
     last_save: dt.datetime | None = None
     saves: int = 0
+    # False for a session read back after a restart until its order and sequence numbers are read
+    # (`Taking._ensure_loaded`): no save of it is checked before.
+    loaded: bool = True
 
 
 @dataclass
@@ -107,6 +122,7 @@ class Taking:
         self._snapshots: dict[tuple[str, int], Snapshot] = {}
         self._sessions: dict[tuple[str, int], dict[str, SessionState]] = {}
         self._lock = threading.RLock()
+        self._session_locks = [threading.Lock() for _ in range(64)]
         self._temp: tempfile.TemporaryDirectory | None = None
         self.journal: Journal | None = None
 
@@ -151,10 +167,9 @@ class Taking:
     def snapshot(self, exam: str, number: int, refresh: bool = False) -> Snapshot:
         """The épreuve as the answer path checks against it, read once (TakingNotFound when there is none)."""
         key = (exam, number)
-        with self._lock:
-            cached = self._snapshots.get(key)
-            if not refresh and cached is not None and not self._due(cached.status, cached.start):
-                return cached
+        cached = self._snapshots.get(key)  # no lock on the way of every request: a dict read is atomic
+        if not refresh and cached is not None and not self._due(cached.status, cached.start):
+            return cached
         found = self.planner.exam_or_none(exam)
         try:
             epreuve = found.epreuve(number) if found else None
@@ -176,9 +191,10 @@ class Taking:
                                   frozenset(candidates), sheet, texts, scales, labels,
                                   self.platform.settings.answer_grace_s)
         with self._lock:
-            self._snapshots[key] = snapshot
+            # The sessions first: a request that finds the snapshot (read without the lock) finds them too.
             if key not in self._sessions:
                 self._sessions[key] = self._load_sessions(snapshot)
+            self._snapshots[key] = snapshot
         return snapshot
 
     def _due(self, status: str, start: dt.datetime | None) -> bool:
@@ -217,32 +233,93 @@ class Taking:
         return {row["entry"].value: row["label"].value for row in self.platform.store.select(text).rows}
 
     def _load_sessions(self, snapshot: Snapshot) -> dict[str, SessionState]:
-        """The sessions already in the store (after a restart), with each answer's latest sequence number."""
+        """The sessions already in the store (after a restart): one query for the épreuve's sessions, without
+        their shown order or their answers. Each candidate's order and sequence numbers are read from their own
+        copy graph when first needed (`_ensure_loaded`), and a background thread reads those of the others, so
+        saves are accepted as soon as the épreuve is read (8,200 copies listed and a million answers parsed
+        first took over a minute)."""
+        _, rows = self.platform.store.select_lexical(SESSIONS_OF_EPREUVE, {"epreuve": ox.NamedNode(snapshot.iri)})
         prefix = self.names.copy_graph(snapshot.exam, snapshot.number, "")
-        graphs = tuple(g.value for g in self.platform.store.named_graphs() if g.value.startswith(prefix))
         sessions: dict[str, SessionState] = {}
-        if not graphs:
-            return sessions
-        spec = DatasetSpec((), graphs)
+        for g, student, start, deadline, submitted, revealed in rows:
+            if not g.startswith(prefix):
+                continue
+            sessions[student] = SessionState(
+                student, g, _parse(start), _parse(deadline) if deadline else snapshot.deadline(student), None,
+                _parse(submitted) if submitted else None, revealed=json.loads(revealed) if revealed else {},
+                loaded=False)
+        if sessions:
+            threading.Thread(target=self._load_all, args=(snapshot, sessions), name="taking-sessions",
+                             daemon=True).start()
+        return sessions
+
+    def _ensure_loaded(self, snapshot: Snapshot, state: SessionState) -> None:
+        """Read a session's answers' latest sequence numbers from its copy graph, once (a session read back after
+        a restart). The store holds every acknowledged save of it: the journal was replayed before, and no save
+        of the candidate is accepted before this."""
+        if state.loaded:
+            return
+        with self._session_locks[hash(state.person) % len(self._session_locks)]:
+            if state.loaded:
+                return
+            spec = DatasetSpec((), (state.graph,))
+            _, rows = self.platform.store.select_lexical(self.queries.get("copy_sequences").text, dataset=spec)
+            self._fill(snapshot, state, ((answer, seq, at) for _, answer, seq, at in rows))
+
+    def _ensure_order(self, state: SessionState) -> None:
+        """Read a session's shown order from its copy graph, once (a session read back after a restart)."""
+        if state.order is not None:
+            return
+        spec = DatasetSpec((), (state.graph,))
         _, rows = self.platform.store.select_lexical(self.queries.get("copy_sessions").text, dataset=spec)
-        by_graph = {}
-        for g, student, start, deadline, submitted, order, revealed in rows:
-            state = SessionState(student, g, _parse(start), _parse(deadline) if deadline else snapshot.deadline(student),
-                                 json.loads(order) if order else {}, _parse(submitted) if submitted else None,
-                                 revealed=json.loads(revealed) if revealed else {})
-            sessions[student] = by_graph[g] = state
+        order = next((r[5] for r in rows if r[1] == state.person and r[5]), None)
+        state.order = json.loads(order) if order else {}
+
+    def needs_loading(self, exam: str, number: int, person: str | None) -> bool:
+        """Whether a candidate's session was read back after a restart and its sequence numbers are not yet."""
+        state = self._sessions.get((exam, number), {}).get(person)
+        return state is not None and not state.loaded
+
+    def load_session(self, exam: str, number: int, person: str) -> None:
+        """Read a candidate's sequence numbers now (the save routes call it from the thread pool)."""
+        state = self._sessions.get((exam, number), {}).get(person)
+        if state is not None:
+            self._ensure_loaded(self.snapshot(exam, number), state)
+
+    def _fill(self, snapshot: Snapshot, state: SessionState, rows) -> None:
         answer_prefix = self.names.answer(snapshot.exam, snapshot.number, "", "")
-        _, rows = self.platform.store.select_lexical(self.queries.get("copy_sequences").text, dataset=spec)
-        for g, answer, seq, at in rows:
-            state = by_graph.get(g)
-            if state is None or not answer.startswith(answer_prefix):
+        for answer, seq, at in rows:
+            if not answer.startswith(answer_prefix):
                 continue
             question = answer.rsplit("/", 1)[-1]
             state.seqs[question] = max(int(seq), state.seqs.get(question, -1))
             if at:
                 moment = _parse(at)
                 state.last_save = max(state.last_save or moment, moment)
-        return sessions
+        state.loaded = True
+
+    def _load_all(self, snapshot: Snapshot, sessions: dict[str, SessionState]) -> None:
+        """In the background after a restart: every session's sequence numbers (supervision counts the answers),
+        a few hundred copies per query; the sessions a request loaded meanwhile are skipped."""
+        try:
+            waiting = sorted((s for s in sessions.values() if not s.loaded), key=lambda s: s.graph)
+            for start in range(0, len(waiting), 500):
+                chunk = [s for s in waiting[start:start + 500] if not s.loaded]
+                if not chunk:
+                    continue
+                spec = DatasetSpec((), tuple(s.graph for s in chunk))
+                by_graph: dict[str, list] = {s.graph: [] for s in chunk}
+                _, rows = self.platform.store.select_lexical(self.queries.get("copy_sequences").text, dataset=spec)
+                for g, answer, seq, at in rows:
+                    if g in by_graph:
+                        by_graph[g].append((answer, seq, at))
+                for state in chunk:
+                    with self._session_locks[hash(state.person) % len(self._session_locks)]:
+                        if not state.loaded:
+                            self._fill(snapshot, state, by_graph[state.graph])
+                time.sleep(0.05)  # the requests' turn: this is background work
+        except Exception:  # noqa: BLE001 (each request still loads its own session)
+            log.exception("reading the sessions of %s-%s back failed", snapshot.exam, snapshot.number)
 
     def sessions(self, exam: str, number: int) -> dict[str, SessionState]:
         """The sessions of an épreuve by candidate (for supervision)."""
@@ -295,13 +372,14 @@ class Taking:
         snapshot = self._candidate(principal, exam, number)
         person = principal.person
         now = self.clock()
-        with self._lock:
-            state = self._sessions[(exam, number)].get(person)
+        state = self._sessions[(exam, number)].get(person)
         if state is None:
             problem = snapshot.window_problem(person, now)
             if problem:
                 raise TakingClosed(problem)
             state = self._create_session(snapshot, person, now)
+        self._ensure_loaded(snapshot, state)
+        self._ensure_order(state)
         state.last_seen = now
         return self._session_view(snapshot, state)
 
@@ -322,12 +400,20 @@ class Taking:
         g.add((session, OS.shownOrder, Literal(json.dumps(order, separators=(",", ":")))))
         if revealed:
             g.add((session, OS.revealedSteps, Literal(json.dumps(revealed, separators=(",", ":")))))
-        with self._lock:
-            known = self._sessions[(snapshot.exam, snapshot.number)].get(person)
+        sessions = self._sessions[(snapshot.exam, snapshot.number)]
+        # One lock per stripe of candidates, not the service's: other candidates' opens (and every save, which
+        # never waits for a lock) go on while this session is written.
+        with self._session_locks[hash(person) % len(self._session_locks)]:
+            known = sessions.get(person)
             if known is not None:  # two devices opened at once: the first one's session stands
                 return known
-            self.platform.writer.apply([GraphChange(state.graph, g)])
-            self._sessions[(snapshot.exam, snapshot.number)][person] = state
+            self.platform.writer.check(g)  # validated as every write is
+            # The text is the platform's own (the graph just validated): no caller-text guard to run on it. No
+            # cache of who may read what is reset for it (`touches_derived=False`): the only derived fact is
+            # the candidate's own copy among the graphs they read, which their next scope (≤ 30 s) includes.
+            self.platform.store.update(change_update(GraphChange(state.graph, g)), touches_derived=False,
+                                       platform_text=True)
+            sessions[person] = state
         return state
 
     def _session_view(self, snapshot: Snapshot, state: SessionState) -> dict:
@@ -346,7 +432,7 @@ class Taking:
         order, show = state.order, snapshot.display
         out = []
         for n, position in enumerate(order.get("slots", []), 1):
-            slot = snapshot.sheet.slot(position)
+            slot = snapshot.slot(position)
             if slot is None:
                 continue
             texts = snapshot.texts.get(slot.element, {})
@@ -367,14 +453,24 @@ class Taking:
         return out
 
     def _question_view(self, snapshot: Snapshot, q, order: dict, show: dict) -> dict:
+        static = snapshot._views.get(q.key)
+        if static is None:  # what every candidate sees of the question, built once per épreuve
+            static = snapshot._views[q.key] = self._static_view(snapshot, q, show)
+        view, by_iri = static
+        view = dict(view)
+        if q.options:
+            view["options"] = [{"iri": iri, "label": chr(65 + i) if i < 26 else str(i + 1), "text": by_iri[iri]}
+                               for i, iri in enumerate(order.get("options", {}).get(q.key, list(by_iri))) if iri in by_iri]
+        return view
+
+    def _static_view(self, snapshot: Snapshot, q, show: dict) -> tuple[dict, dict]:
         texts = snapshot.texts.get(q.iri, {})
         view = {"key": q.key, "type": q.type, "statement": q.statement or texts.get("statement", ""),
                 "new_information": texts.get("newInformation"), "hypothesis": texts.get("hypothesis"),
                 "image": texts.get("image")}
+        by_iri = {o.iri: o.text for o in q.options}
         if q.options:
-            by_iri = {o.iri: o for o in q.options}
-            view["options"] = [{"iri": iri, "label": chr(65 + i) if i < 26 else str(i + 1), "text": by_iri[iri].text}
-                               for i, iri in enumerate(order.get("options", {}).get(q.key, list(by_iri))) if iri in by_iri]
+            view["options"] = None  # the candidate's order, filled in per view (keeps the keys' order)
         if q.type == "QRP" and q.expected_count is not None:
             view["expected_count"] = q.expected_count
         if q.type == "TCS":
@@ -387,7 +483,7 @@ class Taking:
             view["unit_hint"] = True
         if show.get("show_question_coefficient"):
             view["coefficient"] = 1.0
-        return view
+        return view, by_iri
 
     def _answers_of(self, snapshot: Snapshot, state: SessionState) -> dict[str, dict]:
         """The candidate's latest saves, by question key (the store's, then the journal's not yet applied)."""
@@ -445,7 +541,7 @@ class Taking:
         """The questions of progressive dossiers' steps the candidate has moved past."""
         locked = set()
         for position, revealed in state.revealed.items():
-            slot = snapshot.sheet.slot(int(position))
+            slot = snapshot.slot(int(position))
             if slot is not None:
                 locked.update(q.key for q in slot.questions[:max(revealed - 1, 0)])
         return locked
@@ -468,12 +564,13 @@ class Taking:
         else:
             snapshot = self._candidate(principal, exam, number)
             person = principal.person
-        with self._lock:
-            state = self._sessions[(exam, number)].get(person)
+        state = self._sessions[(exam, number)].get(person)
         if state is None and examiner_for is not None:
             state = self._create_session(snapshot, person, now)
         if state is None:
             raise TakingClosed("open your session first")
+        if not state.loaded:  # read back after a restart: its sequence numbers first (once)
+            self._ensure_loaded(snapshot, state)
         state.last_seen = now
         closed = None
         if state.submitted is not None and examiner_for is None:
@@ -564,7 +661,7 @@ class Taking:
         """Reveal the next step of a progressive dossier (the steps before it lock)."""
         snapshot = self._candidate(principal, exam, number)
         state = self._open_state(snapshot, principal.person)
-        slot = snapshot.sheet.slot(position)
+        slot = snapshot.slot(position)
         if slot is None or not snapshot.progressive(position):
             raise TakingError(f"item {position} is not a progressive dossier")
         shown = state.revealed.get(str(position), 1)
@@ -572,6 +669,7 @@ class Taking:
             raise TakingError(f"every step of item {position} is already revealed")
         state.revealed[str(position)] = shown + 1
         self._write_revealed(snapshot, state)
+        self._ensure_order(state)
         return self._session_view(snapshot, state)
 
     def _write_revealed(self, snapshot: Snapshot, state: SessionState) -> None:
@@ -587,6 +685,7 @@ class Taking:
         state = self._sessions[(snapshot.exam, snapshot.number)].get(person)
         if state is None:
             raise TakingClosed("open your session first")
+        self._ensure_loaded(snapshot, state)
         if state.submitted is not None:
             raise TakingClosed(f"your copy was handed in at {utc_text(state.submitted)}")
         problem = snapshot.window_problem(person, self.clock())
@@ -600,6 +699,7 @@ class Taking:
         state = self._sessions[(exam, number)].get(principal.person)
         if state is None:
             raise TakingClosed("open your session first")
+        self._ensure_loaded(snapshot, state)
         if state.submitted is None:
             now = min(self.clock(), state.deadline + dt.timedelta(seconds=snapshot.grace_seconds))
             state.submitted = now

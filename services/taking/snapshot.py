@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from services.exams.model import Epreuve
-from services.notation.sheet import Question, Sheet
+from services.notation.sheet import Question, Sheet, Slot
 from services.taking.shuffle import Layout
 
 # Dossiers whose steps are revealed one after another: a revealed step locks the ones before it.
@@ -56,6 +56,15 @@ class Snapshot:
     texts: dict[str, dict[str, str]] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     grace_seconds: int = 120
+    # Lookups the open and save paths make per question: by position and key, built once (not a scan per call).
+    _slots: dict[int, Slot] = field(default_factory=dict, repr=False, compare=False)
+    _progressive: frozenset[int] = field(default_factory=frozenset, repr=False, compare=False)
+    _views: dict[str, tuple[dict, dict]] = field(default_factory=dict, repr=False, compare=False)
+    _layout: Layout | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        self._slots = {s.position: s for s in self.sheet.slots}
+        self._progressive = frozenset(s.position for s in self.sheet.slots if s.kind in PROGRESSIVE)
 
     @classmethod
     def build(cls, epreuve: Epreuve, owner: str | None, candidates: frozenset[str], sheet: Sheet,
@@ -98,7 +107,12 @@ class Snapshot:
 
     # --- content ---------------------------------------------------------------------------------
     def layout(self) -> Layout:
-        """What the shuffles reorder."""
+        """What the shuffles reorder (built once)."""
+        if self._layout is None:
+            self._layout = self._build_layout()
+        return self._layout
+
+    def _build_layout(self) -> Layout:
         return Layout(tuple(s.position for s in self.sheet.slots),
                       {s.position: tuple(q.key for q in s.questions) for s in self.sheet.slots},
                       {q.key: tuple(o.iri for o in q.options) for q in self.sheet.questions if q.options},
@@ -106,8 +120,11 @@ class Snapshot:
 
     def progressive(self, position: int) -> bool:
         """Whether a slot's steps are revealed one after another."""
-        slot = self.sheet.slot(position)
-        return slot is not None and slot.kind in PROGRESSIVE
+        return position in self._progressive
+
+    def slot(self, position: int) -> Slot | None:
+        """A slot of the sheet by its position (a dict lookup)."""
+        return self._slots.get(position)
 
     def question(self, key: str) -> Question | None:
         """A question of the sheet."""
