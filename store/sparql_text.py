@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -15,8 +16,10 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEADLINE_FUNCTION = "urn:ontosides:fn:within-time-limit"
 
 
+@lru_cache(maxsize=2048)
 def top_group_start(query: str) -> int:
-    """Offset of the opening brace of the query's WHERE group."""
+    """Offset of the opening brace of the query's WHERE group (remembered: named queries bind the same text
+    again and again, and lexing it was a third of a token lookup)."""
     tokens = tokenize(query)
     index = where_group(tokens)
     if index is None:

@@ -136,12 +136,31 @@ def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | 
 ExamSave = Annotated[Principal, Depends(SaverRequires("exam:take"))]
 
 
+WARM_SECONDS = 25  # under the token cache's 30 s: a crowd spread over minutes finds it warm all along
+
+
+def warm_candidates(state, taking: Taking, exam: str, number: int) -> None:
+    """Every WARM_SECONDS while an épreuve in memory is used, in the background: its candidates' tokens and
+    functions in two queries, so the crowd arriving at its start signs in from the caches instead of three
+    queries each."""
+    warmed = getattr(state, "warmed_epreuves", None)
+    if warmed is None:
+        warmed = state.warmed_epreuves = {}
+    now = time.monotonic()
+    if now - warmed.get((exam, number), -WARM_SECONDS) < WARM_SECONDS:
+        return
+    warmed[(exam, number)] = now
+    candidates = taking.snapshot(exam, number).candidates
+    asyncio.ensure_future(run_in_threadpool(state.access.warm, candidates))
+
+
 async def loaded(request: Request, taking: Taking, exam: str, number: int, person: str | None = None) -> None:
     """Read the épreuve's snapshot if it is not in memory yet, once: the saves arriving meanwhile (a crowd, at
     the start or after a restart) wait for that one reading instead of each starting its own. Then the caller's
     session, when it was read back after a restart without its sequence numbers (in the thread pool, not on
     the event loop)."""
     if taking.loaded(exam, number):
+        warm_candidates(request.app.state, taking, exam, number)
         if taking.needs_loading(exam, number, person):
             await run_in_threadpool(taking.load_session, exam, number, person)
         return
@@ -155,6 +174,7 @@ async def loaded(request: Request, taking: Taking, exam: str, number: int, perso
         reading = readings[key] = asyncio.ensure_future(run_in_threadpool(taking.snapshot, exam, number))
         reading.add_done_callback(lambda _: readings.pop(key, None))
     await asyncio.shield(reading)
+    warm_candidates(state, taking, exam, number)
     if taking.needs_loading(exam, number, person):
         await run_in_threadpool(taking.load_session, exam, number, person)
 

@@ -98,6 +98,23 @@ class Directory:
         is_admin, holdings = known
         return Principal(person, is_admin, tuple(h for h in holdings if h.active(today)), via)
 
+    def warm(self, people: Iterable[str]) -> int:
+        """Read the functions of many people in one query into the cache (the candidates of an épreuve that
+        opens); returns how many people."""
+        people = list(people)
+        if not people:
+            return 0
+        admins = {r["person"].value for r in self._rows("administrators")}
+        found: dict[str, list[Holding]] = {p: [] for p in people}
+        for r in self.rows_for("holdings_of_people", "person", people):
+            found[r["person"].value].append(Holding(r["function"].value, r["organisation"].value,
+                                                    r["assignment"].value, _date(r.get("start")), _date(r.get("end"))))
+        with self._lock:
+            self._fresh()
+            for person, holdings in found.items():
+                self._people[person] = (person in admins, tuple(holdings))
+        return len(found)
+
     def all_holdings(self, person: str) -> tuple[Holding, ...]:
         """Every function a person holds or held, with dates (for the cockpit)."""
         return tuple(Holding(r["function"].value, r["organisation"].value, r["assignment"].value,

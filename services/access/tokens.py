@@ -8,13 +8,16 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from services.platform import Platform
 from store.queries import QueryLibrary
+from store.sparql_text import inject_values_list
 from store.terms import OS
 from store.writes import GraphChange
 
@@ -73,7 +76,10 @@ class Tokens:
         token = PREFIX + secrets.token_urlsafe(32)
         iri = self.platform.iri("token", uuid.uuid4().hex)
         change = GraphChange(self.graph, self._triples(iri, token, person, label, lifetime, issued_by))
-        self.platform.writer.apply([change])
+        # A new token changes nothing anyone cached (its hash was never looked up: it is 256 random bits), so the
+        # store's generation stays: 8,200 candidates signing in at an épreuve's start do not make every cache
+        # cold 8,200 times. Revoking one does move it.
+        self.platform.writer.apply([change], touches_derived=False)
         return token, iri
 
     def _triples(self, iri: str, token: str, person: str, label: str, lifetime: dt.timedelta,
@@ -132,6 +138,25 @@ class Tokens:
                 self._cache.clear()
             self._cache[key] = (time.monotonic(), generation, record)
         return record
+
+    def warm(self, people: Iterable[str]) -> int:
+        """Read the tokens of many people in one query into the cache (a crowd of candidates about to sign in);
+        returns how many."""
+        people = [ox.NamedNode(p) for p in people]
+        if not people:
+            return 0
+        query = self.queries.get("tokens_of_people")
+        text = inject_values_list(query.text, "person", people)
+        generation, moment = self.platform.store.generation, time.monotonic()
+        rows = self.platform.store.select(text, query.bind({"graph": self.graph})).rows
+        with self._lock:
+            if len(self._cache) + len(rows) > 10_000:
+                self._cache.clear()
+            for row in rows:
+                self._cache[row["hash"].value] = (moment, generation, TokenRecord(
+                    row["token"].value, row["person"].value,
+                    dt.datetime.fromisoformat(row["expires"].value.replace("Z", "+00:00")), "revoked" in row))
+        return len(rows)
 
     def of(self, person: str) -> list[dict]:
         """A person's tokens (never the secret), newest first."""

@@ -736,7 +736,8 @@ def record_incident(platform: Platform, names: ExamNames, snapshot: Snapshot, re
     g.add((node, DCTERMS.created, Literal(utc_text(now), datatype=XSD.dateTime)))
     if candidate:
         g.add((node, OS.candidate, URIRef(candidate)))
-    platform.writer.apply([GraphChange(names.supervision_graph(snapshot.exam, snapshot.number), g)])
+    platform.writer.apply([GraphChange(names.supervision_graph(snapshot.exam, snapshot.number), g)],
+                          touches_derived=False)  # no cached sign-in or scope rests on it
     return {"incident": str(node), "reported": utc_text(now), "description": text}
 
 
