@@ -200,3 +200,39 @@ def test_a_failed_index_write_keeps_the_store_write_and_repairs_the_index(disk_p
             break
         time.sleep(0.05)
     assert [i["id"] for i in studio.search(Caller(TOKENS["author"]), text="coqueluche")] == [created["id"]]
+
+
+@pytest.mark.parametrize("tie_group", [1, 1000])
+def test_order_and_paging_are_those_of_the_string_sort_key_ties_and_long_keys_included(monkeypatch, tie_group):
+    """The search orders by the u64 columns of the sort key (store/search_index.py); its pages are exactly those of
+    tantivy's own order by the string fast field, over several segments, shared prefixes, keys longer than the
+    columns, equal keys, accents and empty keys (tie groups read whole, or column by column down to the string)."""
+    import random
+
+    import tantivy
+
+    from store import search_index
+    from store.search_index import Document, Layout
+
+    monkeypatch.setattr(search_index, "TIE_GROUP", tie_group)
+
+    index = TextIndex(Layout("order-test", 1, text=("title",), keywords=("owner",), sort="title"), None)
+    rng = random.Random(5)
+    stems = ["QRU cardiologie n", "QRU cardiologie ", "QRM cardio", "Épreuve", "epreuve", "Zèbre", "",
+             "Une question dont le titre dépasse largement trente-deux octets, numéro ", "É" * 18]
+    for batch in range(4):  # one segment per commit
+        index.put([Document(f"d{batch}-{n}", {"title": "fièvre"}, {"owner": [rng.choice("ab")]},
+                            rng.choice(stems) + (str(rng.randrange(40)) if rng.random() < 0.7 else ""),
+                            {"id": f"d{batch}-{n}"}) for n in range(150)])
+        index.commit()
+    searcher = index.index.searcher()
+    assert searcher.num_segments > 1
+    for groups, text in (([], None), ([{"owner": ["a"]}], "fievre"), ([{"owner": ["b"]}], None)):
+        clauses = [(tantivy.Occur.Must, index._keyword_query("owner", group["owner"])) for group in groups]
+        query = tantivy.Query.boolean_query(clauses) if clauses else tantivy.Query.all_query()
+        reference = [json.loads(bytes(searcher.doc(a)["summary"][0]))["id"] for _, a in searcher.search(
+            query, limit=1000, count=False, order_by_field="sort", order=tantivy.Order.Asc).hits]
+        assert len(reference) > 200
+        assert [d["id"] for d in index.search(text, groups, 1000)] == reference
+        for offset, limit in ((0, 1), (0, 100), (37, 25), (100, 100), (len(reference) - 3, 10), (5, 7)):
+            assert [d["id"] for d in index.search(text, groups, limit, offset)] == reference[offset:offset + limit]
