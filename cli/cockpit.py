@@ -5,17 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from cli.common import StoreOpt, err, fail, out, platform_for
-from services.access import Access
-from services.access.model import Principal
-from services.cockpit import Cockpit
-from services.cockpit.model import CockpitError
-from services.lists.library import ListLibrary
+
+if TYPE_CHECKING:
+    from services.access.model import Principal
+    from services.cockpit import Cockpit
 
 accounts_app = typer.Typer(help="Accounts, functions and tokens (the cockpit, as the administrator).",
                            no_args_is_help=True)
@@ -23,6 +22,12 @@ groups_app = typer.Typer(help="Training offers, cohort groups, ad-hoc groups, st
 
 
 def _cockpit(platform) -> tuple[Cockpit, Principal]:
+    # imported here, not at the top: the services' imports take seconds that `ontosides --help` need not wait
+    from services.access import Access
+    from services.access.model import Principal
+    from services.cockpit import Cockpit
+    from services.lists.library import ListLibrary
+
     access = Access.build(platform)
     cockpit = Cockpit.build(access, ListLibrary(platform))
     admin = cockpit.people.ensure_administrator(None)
@@ -30,6 +35,8 @@ def _cockpit(platform) -> tuple[Cockpit, Principal]:
 
 
 def _run(store: str | None, action):
+    from services.cockpit.model import CockpitError
+
     with platform_for(store) as platform:
         cockpit, admin = _cockpit(platform)
         try:

@@ -8,11 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from services.platform import Platform
-from services.settings import Settings
-from store.errors import StoreError, ValidationFailed
-from store.queries import ParamError
-
 ADMIN_AGENT = "urn:ontosides:admin"
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
@@ -31,6 +26,12 @@ def fail(message: str, code: int = 1) -> None:
 @contextmanager
 def platform_for(store: str | None):
     """Open the platform on a store, turning store errors into one-line messages."""
+    # imported here, not at the top: `ontosides --help` and the commands that need no store stay quick
+    from services.platform import Platform
+    from services.settings import Settings
+    from store.errors import StoreError, ValidationFailed
+    from store.queries import ParamError
+
     settings = Settings(store=store) if store else Settings()
     try:
         platform = Platform.build(settings)

@@ -9,11 +9,6 @@ from typing import Annotated
 
 import typer
 
-from importers.text import NotUtf8, decode_utf8
-from services.grading.cases import score_cases
-from services.grading.matrix import MatrixError, apply_maxima, read_scores_csv
-from services.grading.stats import analyse, histogram
-
 
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
@@ -21,6 +16,8 @@ def _fail(message: str) -> None:
 
 
 def _read_text(path: Path) -> str:
+    from importers.text import NotUtf8, decode_utf8
+
     if not path.is_file():
         _fail(f"{path}: no such file")
     try:
@@ -39,6 +36,8 @@ def score() -> None:
     A malformed case gets a null score and an explanation naming its field; the exit status is 0 unless the
     input is not a JSON list.
     """
+    from services.grading.cases import score_cases
+
     text = sys.stdin.read()
     try:
         cases = json.loads(text)
@@ -55,6 +54,9 @@ def stats(scores: Annotated[Path, typer.Option("--scores", help="CSV: candidate,
           extra: Annotated[bool, typer.Option(help="add each question's effective weight and the score histogram")] = False,
           bins: Annotated[int, typer.Option(help="bands of the histogram (with --extra)", min=1)] = 10) -> None:
     """Classical test theory statistics of an épreuve, as Moodle's quiz statistics define them (JSON)."""
+    from services.grading.matrix import MatrixError, apply_maxima, read_scores_csv
+    from services.grading.stats import analyse, histogram
+
     try:
         matrix = read_scores_csv(_read_text(scores))
     except MatrixError as exc:

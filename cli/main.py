@@ -10,29 +10,26 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.results import results_json
 from cli.common import ADMIN_AGENT, StoreOpt, err, fail, out, platform_for
 from cli.cockpit import register as register_cockpit
 from cli.grading import register as register_grading
 from cli.notation import register as register_notation
 from cli.planner import register as register_planner
 from cli.research import register as register_research
-from importers.text import NotUtf8, decode_utf8
-from services import dataset
-from services.lists.seed import ensure_library
-from services.platform import Platform
-from services.settings import Settings
-from store.errors import StoreError, ValidationFailed
-from store.formats import format_named
-from store.port import GraphResult, Rows
-from store.queries import NamedQuery, ParamError, parse_query_file
+
+# The store, the services and the API are imported by the commands that use them, not here: `ontosides --help`
+# and a mistyped command answer at once (the platform's imports take seconds).
+if TYPE_CHECKING:
+    from services.platform import Platform
+    from store.port import Rows
+    from store.queries import NamedQuery
 
 app = typer.Typer(help="OntoSIDES-KG: the knowledge graph of medical e-assessment.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -65,6 +62,8 @@ def byte_progress(total: int):
 @app.command()
 def init(store: StoreOpt = None):
     """Create the store (if needed), load the ontology and add the Officiel list library."""
+    from services.lists.seed import ensure_library
+
     with platform_for(store) as platform:
         changed = platform.ensure_ontology()
         lists = ensure_library(platform)
@@ -79,6 +78,8 @@ def load(files: Annotated[list[Path], typer.Argument(help="Turtle, TriG, N-Tripl
          validate: Annotated[bool, typer.Option(help="validate the loaded graphs; drop them on a violation")] = True,
          store: StoreOpt = None):
     """Bulk-load files into named graphs, all or nothing per file."""
+    from services import dataset
+
     with platform_for(store) as platform:
         platform.ensure_ontology()
         for path in files:
@@ -95,6 +96,8 @@ def validate(files: Annotated[list[Path] | None, typer.Argument(help="files to c
              against_store: Annotated[bool, typer.Option(help="take the neighbours' types from the store")] = False,
              store: StoreOpt = None):
     """Check files or the store against the shapes; print each violation; exit 1 if any."""
+    from services import dataset
+
     if files and not against_store:
         store = ":memory:"  # a file is checked on its own: no need to open (or create) a store
     with platform_for(store) as platform:
@@ -124,6 +127,9 @@ def validate(files: Annotated[list[Path] | None, typer.Argument(help="files to c
 
 
 def _resolve_query(platform: Platform, name: str) -> NamedQuery:
+    from importers.text import NotUtf8, decode_utf8
+    from store.queries import NamedQuery, parse_query_file
+
     path = Path(name)
     if path.suffix == ".rq" and path.is_file():
         try:
@@ -144,6 +150,9 @@ def query(name: Annotated[str, typer.Argument(help="a named query (see `ontoside
           format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
           store: StoreOpt = None):
     """Run a named query or a .rq file and print its results."""
+    from api.results import results_json
+    from store.port import GraphResult
+
     if format not in ("table", "csv", "json"):
         fail("--format is table, csv or json")
     with platform_for(store) as platform:
@@ -196,6 +205,9 @@ def export(output: Annotated[Path | None, typer.Option("--output", "-o", help="f
            format: Annotated[str, typer.Option("--format", "-f", help="nquads or trig; with --graph also turtle, nt, jsonld, rdfxml")] = "nquads",
            store: StoreOpt = None):
     """Export the dataset or one graph."""
+    from services import dataset
+    from store.formats import format_named
+
     with platform_for(store) as platform:
         fmt = format_named(format)
         if output:
@@ -211,6 +223,8 @@ def demo(triples: Annotated[int | None, typer.Option(help="generate about this m
          if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing if the store already holds data")] = False,
          store: StoreOpt = None):
     """Generate synthetic demo data and load it."""
+    from services import dataset
+    from services.lists.seed import ensure_library
     from services.synthetic import Scale
 
     with platform_for(store) as platform:
@@ -233,6 +247,8 @@ def serve(host: Annotated[str | None, typer.Option(help="interface [default: 127
     import uvicorn
 
     from api.app import create_app
+    from services.settings import Settings
+    from store.errors import StoreError
 
     settings = Settings(store=store) if store else Settings()
     try:

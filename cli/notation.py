@@ -9,17 +9,25 @@ from typing import Annotated
 import typer
 
 from cli.common import StoreOpt, err, fail, out, platform_for
-from services.access import Access
-from services.access.model import Principal
-from services.notation.errors import NotationError
-from services.notation.service import CLI_AGENT, Notation
 
 grades_app = typer.Typer(help="An épreuve's saved grades.", no_args_is_help=True)
 EpreuveArg = Annotated[str, typer.Argument(help="the épreuve: <exam>-<number> (e.g. u0f0e0-1) or its IRI")]
-ADMIN = Principal(CLI_AGENT, True, (), "command line")
+
+
+def _admin():
+    """The administrator the commands act as."""
+    from services.access.model import Principal
+    from services.notation.service import CLI_AGENT
+
+    return Principal(CLI_AGENT, True, (), "command line")
 
 
 def _run(store: str | None, action):
+    # imported here, not at the top: the services' imports take seconds that `ontosides --help` need not wait
+    from services.access import Access
+    from services.notation.errors import NotationError
+    from services.notation.service import Notation
+
     with platform_for(store) as platform:
         notation = Notation(platform, Access.build(platform).policy)
         try:
@@ -32,7 +40,7 @@ def grade(epreuve: EpreuveArg,
           dry_run: Annotated[bool, typer.Option("--dry-run", help="compute and report, write nothing")] = False,
           store: StoreOpt = None):
     """Compute the grades of every copy of an épreuve and save them with its statistics."""
-    summary = _run(store, lambda n: n.grade(ADMIN, epreuve, save=not dry_run))
+    summary = _run(store, lambda n: n.grade(_admin(), epreuve, save=not dry_run))
     state = "computed, nothing written (--dry-run)" if dry_run else \
         f"{summary['written']} copies written, {summary['unchanged']} unchanged"
     out.print(f"{summary['epreuve']}: {summary['candidates']} candidates, {summary['questions']} questions, "
@@ -48,7 +56,7 @@ def export(epreuve: EpreuveArg,
            output: Annotated[Path | None, typer.Option("--output", "-o", help="file [default: standard output]")] = None,
            store: StoreOpt = None):
     """The saved grades: EPPN, names, grade, maximum, grade on 20, status, one column per item."""
-    _, text = _run(store, lambda n: n.export(ADMIN, epreuve, format))
+    _, text = _run(store, lambda n: n.export(_admin(), epreuve, format))
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -65,7 +73,7 @@ def publish(epreuve: EpreuveArg,
         fail("--revoke needs --reason: say why (it is kept in the audit trail)")
     if reason and not revoke:
         fail("--reason goes with --revoke")
-    result = _run(store, lambda n: n.revoke(ADMIN, epreuve, reason) if revoke else n.publish(ADMIN, epreuve))
+    result = _run(store, lambda n: n.revoke(_admin(), epreuve, reason) if revoke else n.publish(_admin(), epreuve))
     out.print_json(json.dumps(result, ensure_ascii=False))
 
 

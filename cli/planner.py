@@ -14,29 +14,36 @@ import typer
 from rich.table import Table
 
 from cli.common import StoreOpt, fail, out, platform_for
-from services.access import Access
-from services.access.model import Principal
-from services.lists.library import ListLibrary
-from services.planner.documents import Documents
-from services.planner.errors import PlannerError
-from services.planner.exams import Planner
-from services.studio.items import Studio
 
 exams_app = typer.Typer(help="PLANIFICATEUR: exams, bons à tirer, the calendar (as the administrator).",
                         no_args_is_help=True)
-ADMIN = Principal("urn:ontosides:admin", True, (), "command line")
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="file to write; default stdout")]
 
 
 @contextmanager
 def documents_for(store: str | None):
     """The planner's views over the store; planner errors end in one line."""
+    # imported here, not at the top: the services' imports take seconds that `ontosides --help` need not wait
+    from services.access import Access
+    from services.lists.library import ListLibrary
+    from services.planner.documents import Documents
+    from services.planner.errors import PlannerError
+    from services.planner.exams import Planner
+    from services.studio.items import Studio
+
     with platform_for(store) as platform:
         planner = Planner(platform, Studio(platform, ListLibrary(platform)), Access.build(platform))
         try:
             yield Documents(planner)
         except PlannerError as exc:
             fail(str(exc))
+
+
+def _admin():
+    """The administrator the commands act as."""
+    from services.access.model import Principal
+
+    return Principal("urn:ontosides:admin", True, (), "command line")
 
 
 def _write(content: bytes, output: Path | None) -> None:
@@ -53,7 +60,7 @@ def exams_list(organisation: Annotated[str | None, typer.Option("--org", help="a
                store: StoreOpt = None):
     """The exam list: one row per épreuve."""
     with documents_for(store) as documents:
-        rows = documents.listing(ADMIN, organisation, status)
+        rows = documents.listing(_admin(), organisation, status)
     table = Table("exam", "title", "épreuve", "type", "start", "end", "min", "status")
     for r in rows:
         table.add_row(r["exam"], r["exam_title"], f"{r['number']}. {r['title']}", r["type"], r["start"] or "—",
@@ -66,7 +73,7 @@ def exams_list(organisation: Annotated[str | None, typer.Option("--org", help="a
 def exams_show(key: Annotated[str, typer.Argument(help="the exam's key")], store: StoreOpt = None):
     """An exam as JSON."""
     with documents_for(store) as documents:
-        sys.stdout.write(json.dumps(documents.exam_detail(ADMIN, key), ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(json.dumps(documents.exam_detail(_admin(), key), ensure_ascii=False, indent=1) + "\n")
 
 
 @exams_app.command("bat")
@@ -76,8 +83,8 @@ def exams_bat(key: Annotated[str, typer.Argument(help="the exam's key")],
               output: OutputOpt = None, store: StoreOpt = None):
     """The bon à tirer of an épreuve (PDF by default)."""
     with documents_for(store) as documents:
-        content = (documents.bat_html(ADMIN, key, number).encode() if html
-                   else documents.bat_pdf(ADMIN, key, number))
+        content = (documents.bat_html(_admin(), key, number).encode() if html
+                   else documents.bat_pdf(_admin(), key, number))
     _write(content, output)
 
 
@@ -92,7 +99,7 @@ def exams_ics(organisation: Annotated[str | None, typer.Option("--org", help="an
     except ValueError as exc:
         fail(f"--from/--to: {exc}")
     with documents_for(store) as documents:
-        content = documents.calendar_ics(ADMIN, days[0], days[1], organisation)
+        content = documents.calendar_ics(_admin(), days[0], days[1], organisation)
     _write(content, output)
 
 
@@ -101,7 +108,7 @@ def exams_freeze(key: Annotated[str, typer.Argument(help="the exam's key")],
                  number: Annotated[int, typer.Argument(help="the épreuve's number")], store: StoreOpt = None):
     """Freeze an épreuve's candidate list now (what its start does)."""
     with documents_for(store) as documents:
-        found = documents.planner.freeze(ADMIN, key, number)
+        found = documents.planner.freeze(_admin(), key, number)
     out.print(f"{len(found.people)} candidate(s) frozen at {documents.local(found.frozen_at)}")
 
 
@@ -109,7 +116,7 @@ def exams_freeze(key: Annotated[str, typer.Argument(help="the exam's key")],
 def exams_start_due(store: StoreOpt = None):
     """Start every ready épreuve whose time came: freeze its candidates, mark it running."""
     with documents_for(store) as documents:
-        started = documents.planner.start_due(ADMIN)
+        started = documents.planner.start_due(_admin())
     for iri in started:
         out.print(f"started {iri}", highlight=False)
     out.print(f"{len(started)} épreuve(s) started")

@@ -11,10 +11,6 @@ from typing import Annotated
 import typer
 
 from cli.common import StoreOpt, fail, out, platform_for
-from services.gdpr import Gdpr, PersonNotFound
-from services.research.export import export_project
-from services.research.projects import Project, ProjectNotFound, Projects, ResearchError
-from services.research.pseudonymise import Pseudonymiser
 
 research_app = typer.Typer(help="Research projects and their pseudonymised datasets.", no_args_is_help=True)
 gdpr_app = typer.Typer(help="GDPR: a person's data, exported or erased.", no_args_is_help=True)
@@ -34,6 +30,10 @@ def create(title: Annotated[str, typer.Option(help="the project's title")],
            build: Annotated[bool, typer.Option("--build", help="build the pseudonymised dataset now")] = False,
            store: StoreOpt = None):
     """Record a research project approved by an ethics committee."""
+    # each command imports the services it uses: their imports take seconds that `ontosides --help` need not wait
+    from services.research.projects import Project, Projects, ResearchError
+    from services.research.pseudonymise import Pseudonymiser
+
     with platform_for(store) as platform:
         projects = Projects(platform)
         try:
@@ -51,6 +51,9 @@ def create(title: Annotated[str, typer.Option(help="the project's title")],
 @research_app.command("build")
 def build(key: str, store: StoreOpt = None):
     """Build (or rebuild) a project's pseudonymised dataset."""
+    from services.research.projects import ProjectNotFound, ResearchError
+    from services.research.pseudonymise import Pseudonymiser
+
     with platform_for(store) as platform:
         try:
             out.print(json.dumps(Pseudonymiser(platform).build(key).as_dict(), indent=1))
@@ -61,6 +64,8 @@ def build(key: str, store: StoreOpt = None):
 @research_app.command("list")
 def list_projects(store: StoreOpt = None):
     """The research projects."""
+    from services.research.projects import Projects
+
     with platform_for(store) as platform:
         out.print(json.dumps([p.as_dict() for p in Projects(platform).all()], indent=1, ensure_ascii=False))
 
@@ -69,6 +74,9 @@ def list_projects(store: StoreOpt = None):
 def export(key: str, output: Annotated[Path, typer.Option("--output", "-o", help="the zip file to write")],
            store: StoreOpt = None):
     """Export a project's dataset: N-Quads, TriG, CSV and manifest.json, zipped."""
+    from services.research.export import export_project
+    from services.research.projects import ProjectNotFound
+
     with platform_for(store) as platform:
         try:
             data, manifest = export_project(platform, key)
@@ -84,6 +92,8 @@ def gdpr_export(person: Annotated[str, typer.Argument(help="the person's key or 
                 format: Annotated[str, typer.Option("--format", "-f", help="jsonld or csv")] = "jsonld",
                 store: StoreOpt = None):
     """Everything the platform holds about a person."""
+    from services.gdpr import Gdpr, PersonNotFound
+
     with platform_for(store) as platform:
         gdpr = Gdpr(platform)
         try:
@@ -101,6 +111,8 @@ def gdpr_erase(person: Annotated[str, typer.Argument(help="the person's key or I
                yes: Annotated[bool, typer.Option("--yes", help="do it (there is no undo)")] = False,
                store: StoreOpt = None):
     """Erase a person: account removed, answers and grades pseudonymised or deleted."""
+    from services.gdpr import Gdpr, PersonNotFound
+
     if not yes:
         fail("erasure cannot be undone: add --yes")
     with platform_for(store) as platform:

@@ -26,6 +26,8 @@ from tests.virtuoso_server import VirtuosoServer
 
 ADMIN_TOKEN = "test-admin-token"
 USER_TOKEN = "test-user-token"
+# The command line's tests run `ontosides` with this environment only (no ONTOSIDES_* of the developer's own).
+CLI_ENV = {"PATH": "/usr/bin:/bin", "COLUMNS": "200"}
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 FUZZ_SUMMARY = pytest.StashKey[list]()
 
@@ -114,6 +116,31 @@ def oxigraph_server(tmp_path_factory):
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def run_installed(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The installed `ontosides` console script, in a fresh interpreter."""
+    return subprocess.run([str(Path(sys.executable).parent / "ontosides"), *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=300, env=CLI_ENV)
+
+
+def copy_store(source: str, target: Path) -> str:
+    """A copy of a closed on-disk store (with its items' search index, if built), for a test that writes to it."""
+    shutil.copytree(source, target)
+    if Path(f"{source}-search").is_dir():
+        shutil.copytree(f"{source}-search", f"{target}-search")
+    return str(target)
+
+
+@pytest.fixture(scope="session")
+def cli_demo_template(tmp_path_factory) -> str:
+    """The `make run` demo store, made once per session by the installed `ontosides demo`; never written
+    afterwards: a test that uses it works on a copy (copy_store)."""
+    location = str(tmp_path_factory.mktemp("cli-demo") / "store")
+    done = run_installed("demo", "--store", location)
+    assert done.returncode == 0, done.stderr
+    assert "demo data:" in done.stdout
+    return location
 
 
 @pytest.fixture(scope="session")

@@ -1,36 +1,85 @@
-"""The `ontosides` command line, run as a user runs it."""
+"""The `ontosides` command line, run as a user runs it.
+
+Most tests run the console script's `main()` in this process (`run`): the same code path as the installed
+script (its argument parsing, its last-resort error handler, exit codes, standard output and error apart), with
+the environment the subprocess had (PATH and COLUMNS only), without paying the platform's imports again for
+each call. A few (`run_installed`) start the installed `ontosides` for real, to prove the entry point works end
+to end: the demo store every test here starts from is made that way.
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from cli import common as cli_common
+from cli import main as cli_main
 from services.synthetic import Scale
 
-EXE = str(Path(sys.executable).parent / "ontosides")
+from tests.conftest import CLI_ENV as ENV, copy_store, run_installed
+
 SHAPES = Path(__file__).parent / "shapes"
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([EXE, *args], capture_output=True, text=True, cwd=cwd, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "COLUMNS": "200"})
+@dataclass
+class Done:
+    """What a command did: exit status, standard output and standard error (as subprocess.CompletedProcess)."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str, cwd: Path | None = None) -> Done:
+    """`ontosides ARGS` through the console script's `main()`, in this process, in the subprocess's environment
+    (PATH and COLUMNS only; what a command sets, such as --store's ONTOSIDES_STORE, is undone afterwards)."""
+    saved_env, saved_cwd, saved_argv = dict(os.environ), os.getcwd(), sys.argv
+    widths = [(console, console._width) for console in (cli_common.out, cli_common.err)]
+    runner = CliRunner()
+    try:
+        os.environ.clear()
+        os.environ.update(ENV)
+        sys.argv = ["ontosides", *args]
+        for console, _ in widths:
+            console.width = int(ENV["COLUMNS"])
+        if cwd is not None:
+            os.chdir(cwd)
+        with runner.isolation() as (stdout, stderr, _):
+            try:
+                cli_main.main()
+                code = 0
+            except SystemExit as exc:
+                if isinstance(exc.code, str):  # sys.exit("message"): printed, status 1, as the interpreter does
+                    sys.stderr.write(exc.code + "\n")
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+    finally:
+        sys.argv = saved_argv
+        os.chdir(saved_cwd)
+        for console, width in widths:
+            console._width = width
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return Done(list(args), code, stdout.getvalue().decode(), stderr.getvalue().decode())
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory) -> str:
-    location = str(tmp_path_factory.mktemp("cli") / "store")
-    done = run("demo", "--store", location)
-    assert done.returncode == 0, done.stderr
-    assert "demo data:" in done.stdout
-    return location
+def demo_store(cli_demo_template, tmp_path_factory) -> str:
+    """A copy of the `make run` demo store for this module's tests."""
+    return copy_store(cli_demo_template, tmp_path_factory.mktemp("cli") / "store")
 
 
 def test_validate_an_invalid_file_names_each_violation():
-    done = run("validate", str(SHAPES / "PersonShape" / "invalid-no-id-bad-email.ttl"))
+    done = run_installed("validate", str(SHAPES / "PersonShape" / "invalid-no-id-bad-email.ttl"))
     assert done.returncode == 1
     assert "http://example.org/carl" in done.stderr
     assert "os:uniqueId" in done.stderr and "os:email" in done.stderr
@@ -159,9 +208,8 @@ def test_index_rebuild_indexes_the_stores_items(demo_store):
     assert count == len(rows["results"]["bindings"])
 
 
-def test_accounts_are_created_granted_a_function_given_a_token_and_logged(tmp_path):
-    location = str(tmp_path / "store")
-    assert run("demo", "--store", location).returncode == 0
+def test_accounts_are_created_granted_a_function_given_a_token_and_logged(cli_demo_template, tmp_path):
+    location = copy_store(cli_demo_template, tmp_path / "store")
     univ = "https://data.ontosides.fr/org/univ-0"
     created = run("accounts", "create", "--family-name", "Lemaire", "--given-name", "Inès", "--university", univ,
                   "--eppn", "ines.lemaire@univ-0.fr", "--email", "ines.lemaire@univ-0.fr", "--store", location)
@@ -182,9 +230,8 @@ def test_accounts_are_created_granted_a_function_given_a_token_and_logged(tmp_pa
     assert audit.returncode == 0 and key in audit.stdout
 
 
-def test_students_import_is_all_or_nothing_line_by_line_and_idempotent(tmp_path):
-    location = str(tmp_path / "store")
-    assert run("demo", "--store", location).returncode == 0
+def test_students_import_is_all_or_nothing_line_by_line_and_idempotent(cli_demo_template, tmp_path):
+    location = copy_store(cli_demo_template, tmp_path / "store")
     offer = "univ-0-ufr-0-dfasm1-2025"
     bad = tmp_path / "bad.csv"
     bad.write_text("Nom;Prénom;Courriel;EPPN\nDurand;Zoé;zoe.durand@univ-0.fr;zoe.durand@univ-0.fr\n"

@@ -7,16 +7,15 @@ import json
 
 import pytest
 
+from tests.conftest import copy_store
 from tests.test_cli import run
 from tests.test_planner_api import pdftotext
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> str:
-    location = str(tmp_path_factory.mktemp("planner-cli") / "store")
-    done = run("demo", "--store", location)
-    assert done.returncode == 0, done.stderr
-    return location
+def store(cli_demo_template, tmp_path_factory) -> str:
+    """A copy of the `make run` demo store (`ontosides demo`)."""
+    return copy_store(cli_demo_template, tmp_path_factory.mktemp("planner-cli") / "store")
 
 
 def planned_key(store: str) -> str:
