@@ -25,7 +25,8 @@ def sample_arguments(platform) -> dict[str, dict]:
         "list_history": {"list": f"{platform.settings.base_iri}list/referentiel",
                          "level": "https://w3id.org/ontosides#Officiel"},
         "entry_descendants": {"entry": tag.value},
-        "item_usage": {"item": store.select("SELECT ?i WHERE { ?s <https://w3id.org/ontosides#element> ?i } LIMIT 1"
+        # an item (os:itemOf), not one of its versions (os:element): a version is in no slot's os:itemOf
+        "item_usage": {"item": store.select("SELECT ?i WHERE { ?s <https://w3id.org/ontosides#itemOf> ?i } LIMIT 1"
                                             ).rows[0]["i"].value},
         "legacy_describe": {"root": "http://www.side-sante.fr/sides#q1", "namespace": "http://www.side-sante.fr/sides#"},
         "legacy_items": {"titlePredicate": "http://www.side-sante.fr/sides#has_for_title",

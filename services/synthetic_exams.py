@@ -2,7 +2,8 @@
 épreuves with one copy per candidate (answers drawn from a Rasch model), their grades and statistics.
 
 Grades, statistics and référentiel contributions are computed and rendered by NOTATION's own code
-(`services.notation`), so demo data is exactly what grading the copies again would write.
+(`services.notation`), and the question-score aggregates by the code NOTATION calls after saving grades
+(`services.statistics.aggregates`), so demo data is exactly what grading the copies again would write.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from services.notation.corrections import Corrections
 from services.notation.grades import GradeContext, compute, decimal_texts, grade_lines
 from services.notation.scores import score_copies
 from services.notation.sheet import Option, Question, Sheet, Slot
+from services.statistics import aggregates
 from services.nquads import DCT, OS, PROV, RDF_TYPE, Writer, lit
 
 CHOICE_OPTIONS = {"QRU": 5, "QRM": 5, "QRP": 5, "QRM_LONG": 12}
@@ -276,6 +278,11 @@ def copies(w: Writer, rng: random.Random, names: ExamNames, sheet: Sheet, picked
     stats = names.stats_graph(key, number)
     change = statistics.stats_graph(sheet, stats, result, len(students), contributed, plan.ufr, GENERATED_AT)
     yield from (f"{s.n3()} {p.n3()} {o.n3()} <{stats}> .\n" for s, p, o in change.data)
+    fractions = decimal_texts(np.nan_to_num(computed.fractions))
+    fractions[np.isnan(computed.fractions)] = None
+    scores = aggregates.question_score_triples(stats, epreuve, computed.keys,
+                                               [sheet.question(k).iri for k in computed.keys], fractions)
+    yield from (f"{s.n3()} {p.n3()} {o.n3()} <{stats}> .\n" for s, p, o in scores)
     if plan.published:
         publication = names.publication_graph(key, number)
         node = f"{epreuve}/publication/1"

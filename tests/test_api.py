@@ -142,7 +142,7 @@ def test_named_queries_list_and_run(client):
     as_csv = client.get("/queries/students_in_difficulty/run", params={"threshold": "12", "format": "csv"},
                         headers=ADMIN)
     rows = list(csv.reader(io.StringIO(as_csv.text)))
-    assert rows[0] == ["student", "epreuves", "meanScore"] and len(rows) > 1
+    assert rows[0] == ["student", "epreuves", "meanScore", "trend", "missed"] and len(rows) > 1
     posted = client.post("/queries/students_in_difficulty/run", json={"threshold": 12}, headers=ADMIN)
     assert len(posted.json()["results"]["bindings"]) == len(rows) - 1
     hidden = client.get("/queries/epreuve_grades/run",

@@ -308,3 +308,48 @@ def test_the_public_success_query_reads_the_aggregates(setup):
     for row in rows:
         count, total = totals[row["entry"].value]
         assert Decimal(row["successRate"].value) == (total / count).quantize(Decimal("0.0001"))
+
+
+def test_copies_read_by_one_scan_as_through_a_dataset(setup, monkeypatch):
+    """Scan mode (many copies) and dataset mode (a few) read the same answers; other épreuves' copies are left out."""
+    from services.notation import answers
+    from tests.test_notation_types import _same_copies
+    platform, _, notation = setup
+    for key in (FINISHED, TO_CORRECT):
+        sheet = notation.sheet(ADMIN, key)
+        graphs = answers.copy_graphs(platform, notation.names, sheet)
+        monkeypatch.setattr(answers, "SCAN_FROM", 10_000)
+        through_dataset = answers.read_copies(platform, sheet, graphs)
+        monkeypatch.setattr(answers, "SCAN_FROM", 1)
+        _same_copies(answers.read_copies(platform, sheet, graphs), through_dataset)
+        assert through_dataset.size == 12
+
+
+def _grade_quads(platform, prefix: str) -> set[str]:
+    """The quads of the grade graphs under a prefix, as N-Quads lines without their save time."""
+    out = io.BytesIO()
+    platform.store.dump(out, ox.RdfFormat.N_QUADS)
+    return {line for line in out.getvalue().decode().splitlines()
+            if f"<{prefix}" in line and "generatedAtTime" not in line}
+
+
+def test_a_bareme_change_patches_the_grade_graphs_as_a_full_rewrite_would(setup):
+    """Saved grades computed under the barème before a change are rewritten by their changed lines only (their
+    digest proves what they hold); the result is quad for quad what writing every graph again gives."""
+    platform, _, notation = setup
+    sheet = notation.sheet(ADMIN, TO_CORRECT)
+    prefix = notation.names.grades_graph(sheet.exam_key, sheet.number, "")
+    notation.grade(ADMIN, TO_CORRECT)
+    saved = notation.save_bareme(ADMIN, TO_CORRECT, {"questions": {"1": {"weight": 3}, "5": {"neutralised": "full"}},
+                                                     "items": {"2": {"max_points": 7}}})
+    assert saved["grades"]["patched"] == saved["grades"]["written"] > 0
+    patched = _grade_quads(platform, prefix)
+    table = {r["candidate"]: r["grade"] for r in notation.students(ADMIN, TO_CORRECT)["students"]}
+    for graph in [g.value for g in platform.store.named_graphs() if g.value.startswith(prefix)]:
+        platform.writer.drop_graph(graph)
+    rewritten = notation.grade(ADMIN, TO_CORRECT)
+    assert rewritten["patched"] == 0 and rewritten["written"] == 12
+    assert _grade_quads(platform, prefix) == patched
+    assert {r["candidate"]: r["grade"] for r in notation.students(ADMIN, TO_CORRECT)["students"]} == table
+    notation.save_bareme(ADMIN, TO_CORRECT, {"questions": {"1": {"weight": 1}, "5": {"neutralised": None}},
+                                             "items": {"2": {"max_points": 20}}})

@@ -114,3 +114,29 @@ def test_grades_of_every_type_are_saved_and_valid(notation):
     assert int(stored.rows[0]["n"].value) == 9, "the ECOS station is graded as an item, not a question score"
     analysis = notation.analysis(ADMIN, "tx-1")
     assert analysis["test"]["n"] == 3 and "options" in analysis["questions"]["5"]
+
+
+def _same_copies(a, b) -> None:
+    import numpy as np
+    assert (a.candidates, a.graphs, a.submitted) == (b.candidates, b.graphs, b.submitted)
+    for name in ("ticks", "numbers", "points", "checks"):
+        left, right = getattr(a, name), getattr(b, name)
+        assert left.keys() == right.keys(), name
+        for key in left:
+            assert np.array_equal(left[key], right[key], equal_nan=True), (name, key)
+    assert (a.chosen, a.texts, a.units, a.pairs) == (b.chosen, b.texts, b.units, b.pairs)
+
+
+def test_many_copies_read_by_one_scan_as_through_a_dataset(notation, monkeypatch):
+    """Copies of a large épreuve are read over every named graph (rows kept for its copy graphs): the same
+    answers, of every type, as through a dataset of the copy graphs."""
+    from services.notation import answers
+    sheet = notation.sheet(ADMIN, "tx-1")
+    graphs = answers.copy_graphs(notation.platform, notation.names, sheet)
+    through_dataset = answers.read_copies(notation.platform, sheet, graphs)
+    monkeypatch.setattr(answers, "SCAN_FROM", 1)
+    scanned = answers.read_copies(notation.platform, sheet, graphs)
+    _same_copies(scanned, through_dataset)
+    assert any(t.any() for t in scanned.ticks.values())
+    one = answers.read_copies(notation.platform, sheet, graphs[:1])  # a subset keeps that subset's copies only
+    assert one.graphs == graphs[:1]

@@ -14,6 +14,8 @@ ARGUMENTS = {
     "epreuve_grades": {"epreuve": EPREUVE},
     "question_success": {"epreuve": EPREUVE},
     "student_progress": {"student": "https://data.ontosides.fr/person/s0-0-0"},
+    "student_referentiel_progress": {"student": "https://data.ontosides.fr/person/s0-0-0"},
+    "answer_patterns": {"epreuve": EPREUVE},
     "items_by_tag": {"tag": "https://data.ontosides.fr/list/referentiel/IC-021"},
     "person_by_email": {"email": "nobody@nowhere.example"},
     "list_admin_levels": {"person": "https://data.ontosides.fr/person/t0-0-0"},
@@ -37,7 +39,8 @@ ARGUMENTS = {
 # The demo data holds no list edits, list administrators, exam managers, media or legacy extract, and
 # item u0f0q0 may not be in an épreuve: tests/test_lists_api.py and tests/test_studio*.py run these on real data.
 MAY_BE_EMPTY = {"person_by_email", "list_admin_levels", "list_history", "item_usage", "item_versions", "legacy_describe",
-                "legacy_items", "managed_emails", "managed_organisations", "media_type"}
+                "legacy_items", "managed_emails", "managed_organisations", "media_type",
+                "item_difficulty_by_specialty"}  # the demo's items carry no specialty: tests/test_research_queries.py
 LIBRARY = QueryLibrary()
 
 

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from api.pages import audit, cockpit, exam, home, lists, login, notation, planner, sparql_console, studio, supervision
+from api.pages import dashboards
 from api.pages.i18n import N_, LocaleMiddleware, _, load
 from api.pages.render import fragment, is_htmx, render, templates
 from api.security import SESSION_COOKIE, principal_for_token
@@ -36,7 +37,8 @@ def install(app: FastAPI) -> None:
     app.state.oidc_login = OidcLogin(settings) if settings.oidc_issuer and settings.oidc_client_id else None
     app.add_middleware(LocaleMiddleware, catalogues=load(WEB_DIR / "i18n"))
     app.mount(STATIC, StaticFiles(directory=WEB_DIR / "static"), name="static")
-    for module in (home, login, lists, sparql_console, cockpit, exam, supervision, planner, studio, notation, audit):
+    for module in (home, login, lists, sparql_console, cockpit, exam, supervision, planner, studio, notation, audit,
+                   dashboards):
         app.include_router(module.router)
 
 

@@ -85,6 +85,15 @@ DESTINATIONS = (
     Destination("/ui/notation/me", N_("My results"),
                 N_("Your officially published grades, with your copies."),
                 "grading:own", "notation"),
+    Destination("/ui/dashboards/progress", N_("My progress"),
+                N_("Your success per référentiel item next to your cohort's."),
+                "grading:own", "research"),
+    Destination("/ui/dashboards/followup", N_("Students in difficulty"),
+                N_("The students of your formations with a low mean, falling grades or missed épreuves."),
+                "followup:read", "research"),
+    Destination("/ui/research", N_("Research"),
+                N_("Your projects' pseudonymised data: SPARQL editor, named queries as examples, charts."),
+                "research:read", "research"),
 )
 
 

@@ -1,8 +1,12 @@
 """The copies of an épreuve read in bulk: one graph per candidate, a few queries over all of them.
 
-Ticked options are read with one index scan (`copy_options`: an option IRI says its question), the other
-answer types only for the questions that have them. Rows come back as plain strings (`select_lexical`), so
-a million ticks cost no term objects.
+Ticked options are read with one query (`copy_ticks`): a VALUES block numbers the épreuve's options, the engine
+looks each up in its (predicate, object) index and concatenates the numbers per copy graph, so two million
+ticks come back as ten thousand short rows and no option IRI is ever decoded. The other answer types are read
+only for the questions that have them. Rows come back as plain strings (`select_lexical`).
+
+Many copies are read over every named graph (the épreuve, its options or questions bind the scan) and the rows
+kept for the épreuve's copy graphs; a few (one copy's detail) through a dataset of those graphs.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from services.exams.naming import ExamNames
 from services.notation.sheet import Sheet
 from services.platform import Platform
 from store.dataset import DatasetSpec
-from store.sparql_text import inject_values_list
+from store.sparql_text import inject_values_list, top_group_start
 
 BATCH = 2_000  # copy graphs per query: keeps FROM NAMED lists short on remote engines
+SCAN_FROM = 200  # from this many copy graphs on, one scan over every named graph beats a dataset of them
 VALUE_TYPES = ("QROC", "QROL", "NUMERIQUE", "ZONE")
 
 
@@ -57,18 +62,37 @@ def copy_graphs(platform: Platform, names: ExamNames, sheet: Sheet) -> list[str]
     return sorted(g.value for g in platform.store.named_graphs() if g.value.startswith(prefix))
 
 
-def _table(platform: Platform, name: str, graphs: list[str], questions: list[str] | None = None):
+def _table(platform: Platform, name: str, graphs: list[str], questions: list[str] | None = None,
+           values: str | None = None):
+    """Rows of a named query over these copy graphs (first column: the graph), each copy graph's only."""
     text = platform.queries_for("notation").get(name).text
     if questions is not None:
         text = inject_values_list(text, "question", [ox.NamedNode(q) for q in questions])
+    if values is not None:
+        at = top_group_start(text)
+        text = f"{text[:at + 1]} {values} {text[at + 1:]}"
+    if len(graphs) >= SCAN_FROM:
+        wanted = set(graphs)
+        _, rows = platform.store.select_lexical(text)
+        yield from (r for r in rows if r[0] in wanted)
+        return
     for start in range(0, len(graphs), BATCH):
         _, rows = platform.store.select_lexical(text, dataset=DatasetSpec((), tuple(graphs[start:start + BATCH])))
         yield from rows
 
 
+def _sessions(platform: Platform, sheet: Sheet, graphs: list[str]):
+    if len(graphs) >= SCAN_FROM:
+        text = platform.queries_for("notation").get("epreuve_sessions").text
+        wanted = set(graphs)
+        _, rows = platform.store.select_lexical(inject_values_list(text, "epreuve", [ox.NamedNode(sheet.iri)]))
+        return [r[:3] for r in rows if r[0] in wanted]
+    return list(_table(platform, "copy_sessions", graphs))
+
+
 def read_copies(platform: Platform, sheet: Sheet, graphs: list[str]) -> Copies:
     """The answers held in these copy graphs, for the questions of the sheet."""
-    students = {g: (student, submitted) for g, student, submitted in _table(platform, "copy_sessions", graphs)}
+    students = {g: (student, submitted) for g, student, submitted in _sessions(platform, sheet, graphs)}
     ordered = sorted(students, key=lambda g: students[g][0])
     copies = Copies([students[g][0] for g in ordered], ordered, [students[g][1] for g in ordered])
     row_of = {g: i for i, g in enumerate(ordered)}
@@ -80,10 +104,18 @@ def read_copies(platform: Platform, sheet: Sheet, graphs: list[str]) -> Copies:
             copies.ticks[q.key] = np.zeros((n, len(q.options)), dtype=bool)
             option_at.update({o.iri: (q.key, k) for k, o in enumerate(q.options)})
     if option_at and n:
-        for g, option in _table(platform, "copy_options", ordered):
-            at = option_at.get(option)
-            if at is not None and g in row_of:
-                copies.ticks[at[0]][row_of[g], at[1]] = True
+        options = list(option_at)
+        values = "VALUES (?option ?k) { " + " ".join(f'({ox.NamedNode(o)} "{k}")' for k, o in enumerate(options)) + " }"
+        column = np.array([option_at[o][1] for o in options], dtype=np.int64)
+        blocks = {key: np.array([k for k, o in enumerate(options) if option_at[o][0] == key], dtype=np.int64)
+                  for key in copies.ticks}
+        # One row per copy: all its ticks as one bit matrix row over the épreuve's options, then split by question.
+        every = np.zeros((n, len(options)), dtype=bool)
+        for g, ticked in _table(platform, "copy_ticks", ordered, values=values):
+            if ticked:
+                every[row_of[g], np.array(ticked.split(" "), dtype=np.int64)] = True
+        for key, block in blocks.items():
+            copies.ticks[key][:, column[block]] = every[:, block]
     by_iri = {q.iri: q for q in questions}
     _read_typed(platform, copies, by_iri, row_of, ordered)
     return copies
@@ -99,8 +131,15 @@ def _read_typed(platform: Platform, copies: Copies, by_iri: dict, row_of: dict[s
             copies.units[q.key] = [None] * n
         if q.type == "ZONE":
             copies.points[q.key] = np.full((n, 2), np.nan)
-    if typed and n:
-        for g, question, text, number, unit, x, y in _table(platform, "copy_values", graphs, sorted(typed)):
+    texts_only = sorted(iri for iri, q in typed.items() if q.type in ("QROC", "QROL"))
+    if texts_only and n:
+        for g, question, text in _table(platform, "copy_texts", graphs, texts_only):
+            i = row_of.get(g)
+            if i is not None:
+                copies.texts[typed[question].key][i] = text
+    others = sorted(iri for iri, q in typed.items() if q.type not in ("QROC", "QROL"))
+    if others and n:
+        for g, question, text, number, unit, x, y in _table(platform, "copy_values", graphs, others):
             q, i = typed[question], row_of.get(g)
             if i is None:
                 continue

@@ -64,16 +64,20 @@ class Loaded:
 
 
 class Timer:
-    """Durations of named steps (the benchmark prints them)."""
+    """Durations of named steps, wall and process CPU (every thread's, the engine's included; the benchmark
+    prints both: CPU time says less about the other processes of a shared machine)."""
 
     def __init__(self):
         self.steps: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
         self._last = time.perf_counter()
+        self._last_cpu = time.process_time()
 
     def lap(self, name: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.steps[name] = round(self.steps.get(name, 0.0) + now - self._last, 4)
-        self._last = now
+        self.cpu[name] = round(self.cpu.get(name, 0.0) + cpu - self._last_cpu, 4)
+        self._last, self._last_cpu = now, cpu
 
 
 class Notation:
@@ -186,19 +190,27 @@ class Notation:
             self._loaded[sheet.key] = loaded
         return loaded
 
-    def grade(self, principal: Principal, epreuve: str, save: bool = True) -> dict:
+    def grade(self, principal: Principal, epreuve: str, save: bool = True, bareme_before: dict | None = None) -> dict:
         """Compute the grades of every copy; with `save`, write them (one graph per copy, unchanged copies
-        skipped) and the statistics. Returns a summary with the duration of each step."""
+        skipped, copies whose saved grades are known written by their changed lines only) and the statistics.
+        `bareme_before`: the barème the saved grades were computed with, when it just changed. Returns a summary
+        with the duration (wall and CPU) of each step."""
         timer = Timer()
         sheet = self.sheet(principal, epreuve)
         if save:
             self.ensure_open(sheet)
+        last = self._loaded.get(sheet.key)
         loaded = self.load(sheet, timer)
         summary = self._summary(loaded)
         if save:
+            # What the store probably holds (each copy's digest decides): the same fractions under the barème
+            # before the change, or this process's last computation.
+            previous = (compute(loaded.scored.keys, loaded.scored.fractions, baremes.parse(bareme_before))
+                        if bareme_before is not None else last.computed if last is not None else None)
             with self._lock:
-                summary.update(self.writer.write(loaded, self.who(principal), now_iso(), timer))
+                summary.update(self.writer.write(loaded, self.who(principal), now_iso(), timer, previous))
         summary["timings"] = timer.steps
+        summary["cpu"] = timer.cpu
         return summary
 
     def _summary(self, loaded: Loaded) -> dict:
@@ -431,7 +443,7 @@ class Notation:
                                                         now_iso(), len(history) + 1)])
         result = {"epreuve": sheet.key, "change": baremes.summary(sheet, before, after), "bareme": after}
         if regrade:
-            result["grades"] = self.grade(principal, epreuve, save=True)
+            result["grades"] = self.grade(principal, epreuve, save=True, bareme_before=before)
         return result
 
     # --- analysis -------------------------------------------------------------------------------

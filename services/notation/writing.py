@@ -4,10 +4,16 @@ the épreuve's statistics and its share of the référentiel aggregates.
 The grade graphs are the hot batch (10,000 copies × 120 questions is six million triples): they are rendered
 as N-Quads straight from the arrays, checked by `check_grades` (the shapes' rules on the arrays) plus the
 compiled SHACL checker on a sample of copies, and bulk-written a thousand graphs at a time.
+
+When the caller knows the grades the store should hold (`previous`: the same fractions under the barème in
+force before a change), a copy whose saved digest is that of its previous rendering holds exactly those lines:
+only the lines that differ are deleted and inserted (one SPARQL update), instead of replacing the whole graph.
+A barème change then rewrites a few quads per copy, not six hundred.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -17,8 +23,10 @@ import pyoxigraph as ox
 
 from services.exams.naming import ExamNames
 from services.notation import statistics
-from services.notation.grades import GradeContext, check_grades, decimal_texts, grade_lines
+from services.notation.grades import Computed, GradeContext, check_grades, decimal_texts, grade_lines
+from services.nquads import PROV, lit
 from services.notation.reading import TYPES, entry_ancestors
+from services.statistics.aggregates import save_question_scores
 from services.platform import Platform
 from store.dataset import DatasetSpec
 from store.errors import ValidationFailed
@@ -41,8 +49,10 @@ class GradeWriter:
         self.platform = platform
         self.names = names
 
-    def write(self, loaded: Loaded, who: str, now: str, timer: Timer) -> dict:
-        """Save the grades of a scored épreuve; returns how many copies were written, unchanged or dropped."""
+    def write(self, loaded: Loaded, who: str, now: str, timer: Timer, previous: Computed | None = None) -> dict:
+        """Save the grades of a scored épreuve; returns how many copies were written (whole or by their changed
+        lines), unchanged or dropped. `previous`: the grades the store is believed to hold (checked per copy by
+        its digest)."""
         sheet, computed, copies = loaded.sheet, loaded.computed, loaded.copies
         exam, number = sheet.exam_key, sheet.number
         keys = computed.keys
@@ -64,40 +74,60 @@ class GradeWriter:
         if violations:
             raise ValidationFailed(violations[:50])
         timer.lap("fast check")
-        fraction_texts = decimal_texts(np.nan_to_num(fractions))
-        fraction_texts[np.isnan(fractions)] = None
-        point_texts = decimal_texts(computed.points)
-        total_texts = decimal_texts(computed.totals)
-        item_texts = decimal_texts(computed.item_grades)
+        texts = _texts(computed, fractions)
         old = self._digests(ctx, person_keys)
         graders_of: dict[int, dict[int, str]] = {}
         for (i, j), g in graders.items():
             graders_of.setdefault(i, {})[j] = g
+        before = _texts(previous, np.where(written_column[None, :], previous.fractions, np.nan)) \
+            if previous is not None and previous.points.shape == computed.points.shape else None
+
+        was_ctx = dataclasses.replace(ctx, max_total=previous.max_total) if before is not None else ctx
+
+        def render(t: tuple, i: int, key: str, at: GradeContext = ctx) -> tuple[str, list[str]]:
+            return grade_lines(at, key, copies.candidates[i], list(t[0][i]), list(t[1][i]), t[2][i],
+                               bool(t[4][i]), list(t[3][i]), graders_of.get(i, {}))
+
         rendered: list[tuple[int, list[str]]] = []
+        patches: list[tuple[int, list[str], list[str]]] = []
         unchanged = 0
         for i, key in enumerate(person_keys):
-            digest, lines = grade_lines(ctx, key, copies.candidates[i], list(fraction_texts[i]), list(point_texts[i]),
-                                        total_texts[i], bool(computed.complete[i]), list(item_texts[i]),
-                                        graders_of.get(i, {}))
-            if old.get(key) == digest:
+            digest, lines = render(texts, i, key)
+            saved = old.get(key)
+            if saved is not None and saved[0] == digest:
                 unchanged += 1
-            else:
-                rendered.append((i, lines))
+                continue
+            if saved is not None and before is not None and saved[1]:
+                was, was_lines = render(before, i, key, was_ctx)
+                if was == saved[0]:
+                    # The graph holds exactly the previous rendering (same digest), stamped when it was saved.
+                    g = was_lines[-1][was_lines[-1].rindex(" <"):]
+                    was_lines[-1] = (f"<{ctx.grade_prefix}{key}> <{PROV}generatedAtTime> "
+                                     f"{lit(saved[1], dtype='dateTime')}{g}")
+                    kept = set(was_lines) & set(lines)
+                    patches.append((i, [x for x in was_lines if x not in kept], [x for x in lines if x not in kept]))
+                    continue
+            rendered.append((i, lines))
         timer.lap("render grades")
-        self._sample_check(rendered)
+        self._sample_check(rendered + [(i, render(texts, i, person_keys[i])[1]) for i, _, _ in patches[:SAMPLE]])
         timer.lap("SHACL check of a sample")
         for start in range(0, len(rendered), BATCH):
             batch = rendered[start:start + BATCH]
             graphs = [f"{ctx.graph_prefix}{person_keys[i]}" for i, _ in batch]
             self.platform.store.replace_graphs(graphs, "".join(line for _, lines in batch for line in lines).encode(),
                                                ox.RdfFormat.N_QUADS)
-        stale = [g for g in self._grade_graphs(ctx) if g[len(ctx.graph_prefix):] not in set(person_keys)]
+        if patches:
+            self.platform.store.update(_patch_update(ctx, person_keys, patches), platform_text=True)
+        keep = set(person_keys)
+        stale = [g for g in self._grade_graphs(ctx) if g[len(ctx.graph_prefix):] not in keep]
         for graph in stale:
             self.platform.writer.drop_graph(graph)
         timer.lap("write grades")
         self._statistics(loaded, who, now)
+        save_question_scores(self.platform, self.names.stats_graph(exam, number), ctx, texts[0])
         timer.lap("statistics")
-        return {"written": len(rendered), "unchanged": unchanged, "dropped": len(stale)}
+        return {"written": len(rendered) + len(patches), "patched": len(patches), "unchanged": unchanged,
+                "dropped": len(stale)}
 
     def _types(self, resources: set[str]) -> dict[str, set[str]]:
         found = self.platform.store.types_of(ox.NamedNode(r) for r in resources)
@@ -111,7 +141,8 @@ class GradeWriter:
     def _grade_graphs(self, ctx: GradeContext) -> list[str]:
         return [g.value for g in self.platform.store.named_graphs() if g.value.startswith(ctx.graph_prefix)]
 
-    def _digests(self, ctx: GradeContext, person_keys: list[str]) -> dict[str, str]:
+    def _digests(self, ctx: GradeContext, person_keys: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """The saved digest and time of each candidate's grade graph."""
         existing = set(self._grade_graphs(ctx))
         graphs = [g for g in (f"{ctx.graph_prefix}{k}" for k in person_keys) if g in existing]
         query = self.platform.queries_for("notation").get("grade_rows")
@@ -119,7 +150,7 @@ class GradeWriter:
         for start in range(0, len(graphs), 2_000):
             _, rows = self.platform.store.select_lexical(query.text,
                                                          dataset=DatasetSpec((), tuple(graphs[start:start + 2_000])))
-            found.update({r[0][len(ctx.graph_prefix):]: r[6] for r in rows})
+            found.update({r[0][len(ctx.graph_prefix):]: (r[6], r[7]) for r in rows})
         return found
 
     def _sample_check(self, rendered: list[tuple[int, list[str]]]) -> None:
@@ -165,3 +196,30 @@ class GradeWriter:
         query = inject_values_list(text, "entry", [ox.NamedNode(e) for e in sorted(entries)])
         rows = self.platform.store.select(query, {"graph": ox.NamedNode(graph)})
         return {r["entry"].value: (int(r["answers"].value), Decimal(r["sum"].value)) for r in rows}
+
+
+def _texts(computed: Computed, fractions: np.ndarray) -> tuple:
+    """The decimal texts of the grades (fractions, points, totals, item grades) and completeness, per candidate;
+    a question waiting for a grader (NaN fraction) has no text."""
+    fraction_texts = decimal_texts(np.nan_to_num(fractions))
+    fraction_texts[np.isnan(fractions)] = None
+    return (fraction_texts, decimal_texts(computed.points), decimal_texts(computed.totals),
+            decimal_texts(computed.item_grades), computed.complete)
+
+
+def _patch_update(ctx: GradeContext, person_keys: list[str], patches: list[tuple[int, list[str], list[str]]]) -> str:
+    """One SPARQL update deleting and inserting the changed lines of some grade graphs."""
+    deletes, inserts = [], []
+    for i, gone, added in patches:
+        graph = f"<{ctx.graph_prefix}{person_keys[i]}>"
+        cut = len(graph) + 4  # " <graph> .\n"
+        if gone:
+            deletes.append(f"GRAPH {graph} {{\n" + "".join(x[:-cut] + " .\n" for x in gone) + "}\n")
+        if added:
+            inserts.append(f"GRAPH {graph} {{\n" + "".join(x[:-cut] + " .\n" for x in added) + "}\n")
+    parts = []
+    if deletes:
+        parts.append("DELETE DATA {\n" + "".join(deletes) + "}")
+    if inserts:
+        parts.append("INSERT DATA {\n" + "".join(inserts) + "}")
+    return " ;\n".join(parts)

@@ -6,8 +6,12 @@ answers, grades, question scores and statistics of the épreuves the project cov
 started within its period) are copied with every person rewritten; names, e-mails, EPPNs and identifiers never
 are (they live in the person graphs, which are not read), free text (os:textAnswer, os:notepad) only when the
 project allows it, dates coarsened when asked; the statistics of an épreuve with fewer than k graded candidates are
-suppressed. Rows are streamed from the store as plain strings (`select_lexical`) and each épreuve's graphs are
-written with the store's bulk path (`replace_graphs`), so the memory held is one épreuve's quads.
+suppressed. A context graph (`…/context`) holds what the research named queries need around them: the covered
+épreuves, their slots, registered groups with their offers and members, candidates, and the questions' tags and
+specialties (persons as pseudonyms, dates coarsened; no statement, no author; épreuves, questions, groups and offers
+renamed under the project, untyped, so the platform's own reads never meet them). Rows are streamed from the store
+as plain strings (`select_lexical`) and each épreuve's graphs are written with the store's bulk path
+(`replace_graphs`), so the memory held is one épreuve's quads.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import pyoxigraph as ox
 from services.exams.naming import ExamNames
 from services.platform import Platform
 from services.research.projects import Project, Projects, ResearchError
+from store.dataset import DatasetSpec
 from store.sparql_text import inject_values_list
 
 OS = "https://w3id.org/ontosides#"
@@ -36,6 +41,11 @@ FREE_TEXT = frozenset({f"{OS}textAnswer", f"{OS}notepad"})
 DATES = frozenset({f"{XSD}dateTime", f"{XSD}date"})
 # What a covered épreuve's graphs are called, in the source and in the project.
 PERSONAL_KINDS = ("copy", "grades")
+# Resources the project describes in its context graph are renamed under the project (`research/{key}/exam/…`):
+# the platform's services read the real ones by IRI (an épreuve's start, candidates, a group's members) and must never
+# meet a project's coarsened, pseudonymised copy of their facts. The copies carry no rdf:type for the same reason
+# (listings start from a class).
+PROJECT_SCOPED = frozenset({"exam", "item", "group", "offer"})
 
 
 def pseudonym_hex(secret: str, project: str, person: str) -> str:
@@ -120,6 +130,7 @@ class Pseudonymiser:
                     by_epreuve.setdefault(graph[len(head):].split("/", 1)[0], []).append(graph)
         old = {g for g in existing if g.startswith(prefix)}  # an earlier build's: rewritten, or dropped at the end
         persons: set[str] = set()
+        questions: set[str] = set()
         for exam_iri, epreuve in self.covered_epreuves(project):
             exam, number = self.names.parse_epreuve(epreuve)
             ep = self.names.epreuve_key(exam, number)
@@ -135,6 +146,9 @@ class Pseudonymiser:
                                      report, persons, statistics=True)
             else:
                 report.suppressed.append(epreuve)
+            scoped = f"{self.base}research/{key}/"
+            questions.update(self.base + q.object.value[len(scoped):] if q.object.value.startswith(scoped)
+                             else q.object.value for q in quads if q.predicate.value == f"{OS}question")
             written = []
             if quads:
                 written.append(target)
@@ -144,6 +158,15 @@ class Pseudonymiser:
                 data = ox.serialize(quads + stats, format=ox.RdfFormat.N_QUADS)
                 self.platform.store.replace_graphs(written, data, ox.RdfFormat.N_QUADS)
                 report.graphs += written
+        # What the named queries need around the answers and grades: the épreuves, their slots, registered cohorts
+        # and candidates, and the questions' tags (persons as pseudonyms, dates coarsened).
+        context = self._context(project, secret, report.epreuves, questions, persons)
+        if context:
+            context_graph = f"{prefix}context"
+            self.platform.store.replace_graphs([context_graph], ox.serialize(context, format=ox.RdfFormat.N_QUADS),
+                                               ox.RdfFormat.N_QUADS)
+            report.graphs.append(context_graph)
+            report.counts["context"] = len(context)
         # The pseudonyms themselves: typed, tied to the project (no link back to anyone).
         project_iri = ox.NamedNode(self.projects.iri(key))
         pseudonyms_graph = ox.NamedNode(f"{prefix}pseudonyms")
@@ -205,6 +228,8 @@ class Pseudonymiser:
                 return research_head + "/".join(keys.get(part, part) for part in parts)
             if parts[0] in ("answer", "session", "grade", "graph"):
                 return research_head + rest  # statistics nodes named under their graph
+            if parts[0] in PROJECT_SCOPED:
+                return research_head + rest  # the project's own copy of an épreuve, question, group, offer
             return iri
 
         for name in graphs:  # graph/copy/{ep}/{person key}, graph/grades/{ep}/{person key}
@@ -240,6 +265,59 @@ class Pseudonymiser:
                 obj = ox.Literal(o, datatype=ox.NamedNode(datatype)) if datatype else ox.Literal(o)
             out.append(ox.Quad(ox.NamedNode(subject), ox.NamedNode(p), obj, graph))
         return len(seen)
+
+    def _context(self, project: Project, secret: str, epreuves: list[str], questions: set[str],
+                 persons: set[str]) -> list[ox.Quad]:
+        """The project's context graph: the covered épreuves (exam, slots, registered groups and their offers,
+        candidates and cohort members as pseudonyms) and the tags of the questions answered; dates coarsened."""
+        graph = ox.NamedNode(f"{self.projects.data_prefix(project.key)}context")
+        person_head = f"{self.base}person/"
+        research_head = f"{self.base}research/{project.key}/pseudonym/"
+        # The source graphs only: the projects' own copies would repeat (and, joined, multiply) every fact.
+        research = f"{self.base}graph/research/"
+        source = [g.value for g in self.platform.store.named_graphs() if not g.value.startswith(research)]
+        spec = DatasetSpec.of(source)
+        triples = []
+        if epreuves:
+            text = inject_values_list(self.queries.get("context_epreuves").text, "epreuve",
+                                      [ox.NamedNode(e) for e in epreuves])
+            triples += self.platform.store.construct(text, dataset=spec)
+        if questions:
+            text = inject_values_list(self.queries.get("context_questions").text, "question",
+                                      [ox.NamedNode(q) for q in sorted(questions)])
+            triples += self.platform.store.construct(text, dataset=spec)
+
+        project_head = f"{self.base}research/{project.key}/"
+
+        def term(node):
+            if isinstance(node, ox.NamedNode) and node.value.startswith(self.base) \
+                    and node.value[len(self.base):].split("/", 1)[0] in PROJECT_SCOPED:
+                return ox.NamedNode(project_head + node.value[len(self.base):])
+            if isinstance(node, ox.NamedNode) and node.value.startswith(person_head):
+                rest = node.value[len(person_head):]
+                if not rest or "/" in rest:
+                    return None
+                pseudo = research_head + pseudonym_hex(secret, project.key, node.value)
+                persons.add(pseudo)
+                return ox.NamedNode(pseudo)
+            if isinstance(node, ox.Literal) and node.datatype.value in DATES:
+                return ox.Literal(coarsen(node.value, node.datatype.value, project.coarsening), datatype=node.datatype)
+            if isinstance(node, ox.BlankNode):
+                return None
+            return node
+
+        out, seen = [], set()
+        for t in triples:
+            if t.predicate.value in IDENTIFYING or t.predicate.value in FREE_TEXT or t.predicate.value == RDF_TYPE:
+                continue
+            s, o = term(t.subject), term(t.object)
+            if s is None or o is None:
+                continue
+            quad = ox.Quad(s, t.predicate, o, graph)
+            if quad not in seen:
+                seen.add(quad)
+                out.append(quad)
+        return out
 
     def _hex_of_key(self, secret: str, project: str, key: str, cache: dict, keys: dict) -> str:
         iri = f"{self.base}person/{key}"
