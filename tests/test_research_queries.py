@@ -24,6 +24,7 @@ from api.app import create_app
 from services import dataset
 from services.platform import Platform
 from services.synthetic import Scale
+from services.statistics.aggregates import question_score_triples
 from store.embedded import OxigraphStore
 from tests.conftest import ADMIN_TOKEN, make_settings
 
@@ -129,6 +130,13 @@ def trig() -> str:
             body.append(f"<{g}> <{OS}hasQuestionScore> <{g}/{n}> . <{g}/{n}> a <{OS}QuestionScore> ; "
                         f"<{OS}question> <{Q[n]}> ; <{OS}fraction> {lit(fraction)} .")
         out.append(f"<{B}graph/grades/tq1-{e}/tq-{k}> {{ {' '.join(body)} }}")
+    # What NOTATION keeps beside the grades it saves: per épreuve and question, the count and exact sum of the
+    # fractions (the aggregates the référentiel-wide queries read), made by the same function.
+    for e in (1, 2, 3):
+        rows = [[str(f) for f in FRACTIONS[(k, e)]] for k in "abcde" if (k, e) in SCORES]
+        stats = f"{B}graph/stats/tq1-{e}"
+        triples = question_score_triples(stats, EP[e], ["1", "2", "3"], [Q[1], Q[2], Q[3]], rows)
+        out.append(f"<{stats}> {{ {' '.join(f'{a.n3()} {b.n3()} {c.n3()} .' for a, b, c in triples)} }}")
     for k, began, saves in COPIES:
         session = f"<{B}session/tq1-1/tq-{k}>"
         body = [f"{session} a <{OS}ExamSession> ; <{OS}student> <{STUDENTS[k]}> ; <{OS}epreuve> <{EP[1]}> ; "
