@@ -12,6 +12,7 @@ from api import errors, pages
 from api.limits import BodyLimit
 from api.openapi import describe_errors
 from api.query_gate import CallerSlots, QueryGate
+from api.result_cache import ResultCache
 from api.routes import cockpit, grading, graphs, health, items, lists, notation, planner, queries, sparql, taking
 from api.routes import research
 from importers.converted import SourceError
@@ -88,6 +89,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPIOffline
     app.state.platform = platform
     app.state.query_gate = QueryGate(settings.query_workers, settings.query_timeout_s)
     app.state.researcher_slots = CallerSlots(settings.research_concurrent)
+    app.state.results = ResultCache()
     app.state.lists = ListLibrary(platform)
     app.state.lists_warm = threading.Event()
     app.state.studio = Studio(platform, app.state.lists)

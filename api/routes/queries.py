@@ -49,4 +49,4 @@ def _find(platform, name: str):
 async def _run(platform, name: str, params: dict, request: Request, readable):
     query = _find(platform, name)
     return await run_query(request, platform, query.text, readable, bindings=query.bind(params),
-                           fmt=request.query_params.get("format"), interrupt=False)
+                           fmt=request.query_params.get("format"), interrupt=False, cached=True)

@@ -133,9 +133,7 @@ async def execute_query(request: Request, platform: Platform, query: str, readab
     else:
         limits = Limits(timeout_s=settings.query_timeout_s, max_results=settings.max_results, interrupt=interrupt)
     dataset = dataset_for(query, requested, readable, settings.base_iri)
-    if principal is not None and access.policy.reads_personal_data(principal):
-        access.audit.record_read(principal.person, "sparql:query", f"{request.method} {request.url.path}",
-                                 _described(query, bindings))
+    note_read(request, query, bindings)
 
     def execute():
         return platform.store.execute(query, bindings, limits, dataset)
@@ -144,6 +142,15 @@ async def execute_query(request: Request, platform: Platform, query: str, readab
         return await request.app.state.query_gate.run(execute)
     with request.app.state.researcher_slots.hold(principal.person):
         return await request.app.state.query_gate.run(execute)
+
+
+def note_read(request: Request, query: str, bindings: dict | None) -> None:
+    """Log the query in the access log when the caller's dataset holds other people's personal data."""
+    principal = getattr(request.state, "reader", None)
+    access = request.app.state.access
+    if principal is not None and access.policy.reads_personal_data(principal):
+        access.audit.record_read(principal.person, "sparql:query", f"{request.method} {request.url.path}",
+                                 _described(query, bindings))
 
 
 def _described(query: str, bindings: dict | None) -> str:
@@ -156,12 +163,24 @@ def _described(query: str, bindings: dict | None) -> str:
 
 async def run_query(request: Request, platform: Platform, query: str, readable: frozenset[str] | None,
                     requested=None, bindings: dict | None = None, fmt: str | None = None,
-                    interrupt: bool = True) -> Response:
+                    interrupt: bool = True, cached: bool = False) -> Response:
     """Run a read-only query over the caller's dataset, within the limits, in a negotiated format.
 
     Text a caller wrote is interruptible (the engine checks the clock in each group), the administrator's too: a
     runaway query would otherwise hold its engine slot until it ends. The platform's named queries are not
-    (`interrupt=False`): they are known, and spared the few microseconds a row the check costs."""
+    (`interrupt=False`): they are known, and spared the few microseconds a row the check costs; their results
+    are kept a few seconds (`cached`), for dashboards many people open at once."""
+    key = generation = None
+    if cached:
+        principal = getattr(request.state, "reader", None)
+        researcher = principal is not None and request.app.state.access.policy.is_researcher(principal)
+        key = (query, tuple(sorted((k, str(v)) for k, v in (bindings or {}).items())), readable, researcher,
+               request.headers.get("accept"), fmt)
+        generation = platform.store.generation
+        hit = request.app.state.results.get(key, generation)
+        if hit is not None:
+            note_read(request, query, bindings)
+            return Response(hit[0], media_type=hit[1])
     result = await execute_query(request, platform, query, readable, requested, bindings, interrupt)
     offered = GRAPH_TYPES if isinstance(result, GraphResult) else RESULT_TYPES
     default = "text/turtle" if isinstance(result, GraphResult) else "application/sparql-results+json"
@@ -171,6 +190,8 @@ async def run_query(request: Request, platform: Platform, query: str, readable: 
                                  status_code=406)
     body = await run_in_threadpool(serialize_result, result, media)
     charset = "" if "json" in media or "xml" in media else "; charset=utf-8"
+    if key is not None:
+        request.app.state.results.put(key, generation, body, media + charset)
     return Response(body, media_type=media + charset)
 
 
