@@ -69,6 +69,7 @@ bench: $(STAMP) virtuoso pdf
 	$(BIN)/python -m bench.virtuoso --triples 1000000
 	$(BIN)/python -m bench.planner --triples 1000000
 	$(BIN)/python -m bench.access --triples 200000
+	$(BIN)/python -m bench.queries_throughput --triples 1000000
 
 bench-big: $(STAMP)
 	$(BIN)/python -m bench.ingest --triples 10000000
