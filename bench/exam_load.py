@@ -544,12 +544,7 @@ class LoadClient:
                     self.schedule(first + wait, SAVE, cand)
             elif status >= 500 or status == 0:
                 self.schedule(now + 1.0, OPEN, cand)
-        nxt = self._next_waiting()
-        if nxt is not None:
-            self.inflight += 1
-            conn.send(nxt)
-        else:
-            self.idle.append(conn)
+        self._feed(conn)
         self._check_finished()
 
     def lost(self, conn: Conn, request: list | None) -> None:
@@ -573,13 +568,17 @@ class LoadClient:
             return False
         self.connections += 1
         self.conns.append(conn)
+        self._feed(conn)
+        return True
+
+    def _feed(self, conn: Conn) -> None:
+        """Give a free connection the next request due, or leave it idle."""
         nxt = self._next_waiting()
         if nxt is not None:
             self.inflight += 1
             conn.send(nxt)
         else:
             self.idle.append(conn)
-        return True
 
     async def reconnect(self) -> None:
         delay = 0.02

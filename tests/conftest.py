@@ -41,6 +41,16 @@ def pytest_terminal_summary(terminalreporter, config):
             terminalreporter.write_line(line)
 
 
+def make_dpo(platform, key: str) -> str:
+    """Make a demo person the data protection officer of univ-0 (the demo has none); returns their IRI."""
+    base, os_ = "https://data.ontosides.fr/", "https://w3id.org/ontosides#"
+    dpo = f"{base}person/{key}"
+    platform.store.update(f"""PREFIX org: <http://www.w3.org/ns/org#> PREFIX os: <{os_}>
+      INSERT DATA {{ GRAPH <{base}graph/person/{key}> {{ <{dpo}/function/DPO> a os:FunctionAssignment ;
+        org:member <{dpo}> ; org:role os:DelegueProtectionDonnees ; org:organization <{base}org/univ-0> }} }}""")
+    return dpo
+
+
 def make_settings(**kw) -> Settings:
     """Settings for tests: in memory, known tokens, no .env file."""
     values = dict(store=":memory:", admin_token=ADMIN_TOKEN,

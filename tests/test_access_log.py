@@ -16,7 +16,7 @@ from services import dataset
 from services.platform import Platform
 from services.synthetic import Scale
 from store.embedded import OxigraphStore
-from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.conftest import ADMIN_TOKEN, make_dpo, make_settings
 
 BASE = "https://data.ontosides.fr/"
 OS = "https://w3id.org/ontosides#"
@@ -34,10 +34,7 @@ def logged():
     platform = Platform.build(settings, OxigraphStore(base_iri=settings.base_iri))
     dataset.load_demo(platform, Scale(universities=1, students_per_faculty=6, questions_per_faculty=6,
                                       referentiel_items=3, objectives_per_item=2, questions_per_epreuve=3))
-    dpo = person("de0-0")  # the demo has no data protection officer: de0-0 becomes one
-    platform.store.update(f"""PREFIX org: <http://www.w3.org/ns/org#> PREFIX os: <{OS}>
-      INSERT DATA {{ GRAPH <{BASE}graph/person/de0-0> {{ <{dpo}/function/DPO> a os:FunctionAssignment ;
-        org:member <{dpo}> ; org:role os:DelegueProtectionDonnees ; org:organization <{BASE}org/univ-0> }} }}""")
+    make_dpo(platform, "de0-0")  # the demo has no data protection officer: de0-0 becomes one
     app = create_app(settings, platform.store)
     client = TestClient(app)
     tokens = {}

@@ -18,6 +18,7 @@ from services.research.dashboards import position, quartiles
 from services.synthetic import Scale
 from store.embedded import OxigraphStore
 from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.page_forms import signed_in
 
 B = "https://data.ontosides.fr/"
 OS = "https://w3id.org/ontosides#"
@@ -39,15 +40,6 @@ def app():
     assert admin.post("/research/projects", json=body, headers=ADMIN).status_code == 201
     assert admin.post("/research/projects/pages/build", headers=ADMIN).status_code == 200
     return app
-
-
-def signed_in(app, person: str) -> TestClient:
-    browser = TestClient(app, headers={"Accept-Language": "fr"})
-    assert browser.get("/ui/login").status_code == 200
-    answer = browser.post("/ui/login/demo", data={"person": person, "csrf_token": browser.cookies[CSRF_COOKIE]},
-                          follow_redirects=False)
-    assert answer.status_code == 303, answer.text
-    return browser
 
 
 def published_means(app) -> dict[str, float]:

@@ -23,6 +23,7 @@ from api.csrf import check_page_request
 from api.deps import ReadScopeDep
 from api.pages.i18n import _
 from api.pages.render import display_name, render
+from api.pages.sparql_console import named_query_form
 from api.routes.sparql import execute_query
 from api.security import GradingOwn, Public, ResearchRead, permission
 from services.research.dashboards import Dashboards, DashboardNotFound
@@ -227,11 +228,7 @@ def _chartable(rows: Rows, value: str | None) -> tuple[str | None, str | None, l
 async def chart(name: str, request: Request, principal: ResearchRead, readable: ReadScopeDep):
     """A named query run over my dataset, its results drawn as bars (the first numeric column, or `value`)."""
     platform = request.app.state.platform
-    try:
-        query = platform.queries.get(name)
-    except KeyError:
-        raise HTTPException(404, f"no named query {name}") from None
-    values = {p.name: request.query_params.get(p.name, "") for p in query.params}
+    query, values = named_query_form(request, name)
     error, svg, pairs, label_var, value_var, variables = None, "", [], None, None, []
     try:
         result = await execute_query(request, platform, query.text, readable,

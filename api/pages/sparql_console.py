@@ -41,6 +41,15 @@ def cell(term) -> str:
     return "" if term is None else getattr(term, "value", str(term))
 
 
+def named_query_form(request: Request, name: str):
+    """A named query (404 when unknown) and the values of its parameters the page's form sent ("" when not)."""
+    try:
+        query = request.app.state.platform.queries.get(name)
+    except KeyError:
+        raise HTTPException(404, f"no named query {name}") from None
+    return query, {p.name: request.query_params.get(p.name, "") for p in query.params}
+
+
 @router.get("")
 def console(request: Request, principal: SparqlQuery, query: str | None = None):
     """The named queries (one of them opened), and the SPARQL editor."""
@@ -52,11 +61,7 @@ def console(request: Request, principal: SparqlQuery, query: str | None = None):
 async def run(name: str, request: Request, principal: SparqlQuery, readable: ReadScopeDep):
     """Run a named query with the form's parameters: the first rows as a table, all of them as CSV."""
     platform = request.app.state.platform
-    try:
-        query = platform.queries.get(name)
-    except KeyError:
-        raise HTTPException(404, f"no named query {name}") from None
-    values = {p.name: request.query_params.get(p.name, "") for p in query.params}
+    query, values = named_query_form(request, name)
     table, error = None, None
     try:
         result = await execute_query(request, platform, query.text, readable,
