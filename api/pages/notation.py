@@ -315,6 +315,66 @@ def analysis(request: Request, epreuve_id: str, principal: GradingGrade):
                   fmt=lambda v, d=3: "—" if v is None else f"{v:.{d}f}", **ctx)
 
 
+# --- standard setting ---------------------------------------------------------------------------------------------
+SETTING_METHODS = {"borderline-regression": N_("Borderline regression"), "borderline-group": N_("Borderline group"),
+                   "angoff": N_("Angoff")}
+
+
+def angoff_rows(text: str, items: int) -> list[list[float]]:
+    """Judges' estimates typed one judge per line, one number per item (spaces or semicolons between them)."""
+    rows = []
+    for n, line in enumerate((text or "").splitlines(), 1):
+        cells = line.replace(";", " ").split()
+        if not cells:
+            continue
+        if len(cells) != items:
+            raise NotationError(_("estimates, line %(n)s: %(found)s numbers for %(items)s items") % {
+                "n": n, "found": len(cells), "items": items})
+        rows.append([number(c, _("estimates, line %(n)s") % {"n": n}) for c in cells])
+    if not rows:
+        raise NotationError(_("estimates: one line per judge"))
+    return rows
+
+
+@router.get("/{epreuve_id}/standard-setting")
+def standard_setting(request: Request, epreuve_id: str, principal: GradingGrade, method: str = "", item: str = "",
+                     borderline: str = "", statistic: str = "mean", estimates: str = ""):
+    """A pass mark: borderline regression or group on an ECOS station from the examiners' global ratings, or
+    Angoff from judges' estimates; who passes. Nothing is written."""
+    ctx = base_context(request, principal, epreuve_id, "setting")
+    notation = notation_of(request)
+    stations = notation.station_scales(principal, epreuve_id)
+    titles = {str(i["position"]): i["title"] for i in ctx["ov"]["items"]}
+    chosen = item if item in stations else next(iter(stations), "")
+    scale = stations[chosen]["scale"] if chosen else []
+    usual = next((v for v in scale if v.lower().startswith(("limite", "borderline"))), scale[min(1, len(scale) - 1)]
+                 if scale else "")
+    form = {"method": method or ("borderline-regression" if stations else "angoff"), "item": chosen,
+            "borderline": borderline or usual, "statistic": statistic, "estimates": estimates}
+    result, error = None, None
+    if method:
+        try:
+            if method == "angoff":
+                request_body = {"method": method, "estimates": angoff_rows(estimates, len(ctx["ov"]["items"]))}
+            else:
+                request_body = {"method": method, "item": item, "borderline": borderline, "statistic": statistic}
+            result = notation.standard_setting(principal, epreuve_id, request_body)
+        except NotationError as exc:
+            error = str(exc)
+    if result:
+        for r in result["outcome"]:
+            r["name"] = display_name(request, r["candidate"])
+            r["score_text"] = _fmt(r["score"])
+        result["pass_mark_text"] = _fmt(result["pass_mark"])
+        result["passed"] = sum(1 for r in result["outcome"] if r["passed"])
+    flash = {"kind": "error", "text": _("No pass mark: %(reason)s") % {"reason": error}} if error else None
+    return render(request, principal, "notation/setting.html", status=422 if error else 200,
+                  title=_("Standard setting: %(title)s") % {"title": ctx["ov"]["title"]},
+                  stations=[{"key": k, "title": titles.get(k, k), **v} for k, v in stations.items()],
+                  methods=[(k, _(v)) for k, v in SETTING_METHODS.items()], form=form, result=result,
+                  **({"flash": flash} if flash else {}), **ctx)
+
+
 # --- publication, exports, annals ----------------------------------------------------------------------------------
 @router.get("/{epreuve_id}/publication")
 def publication(request: Request, epreuve_id: str, principal: GradingGrade):

@@ -18,11 +18,13 @@ from api.pages.i18n import N_, _
 from api.pages.render import context, display_name, redirect, render
 from api.security import ExamSupervise, Principal
 from services.exams.rdf import person_key
-from services.taking.service import TakingError, TakingNotFound
+from services.taking.checks import AnswerIn
+from services.taking.service import REFUSED, SUPERSEDED, TakingError, TakingNotFound
 from services.taking.supervision import Supervision, SupervisionForbidden
 
 router = APIRouter(prefix="/ui/supervision", dependencies=[Depends(check_page_request)], include_in_schema=False)
 Text = Annotated[str, Form()]
+Many = Annotated[list[str], Form()]
 POLL_SECONDS = 4
 STATUS_NAMES = {"absent": N_("absent"), "present": N_("present"), "started": N_("started"),
                 "submitted": N_("handed in")}
@@ -62,7 +64,8 @@ def live_context(request: Request, principal: Principal, exam: str, number: int,
         i["resolved_text"] = shown_time(request, i["resolved"], with_date=False) if i["resolved"] else ""
         i["dom"] = "incident-" + i["incident"].rsplit("/", 1)[-1]
     base = f"/ui/supervision/{exam}/{number}"
-    return {"live": live, "room": room or "", "base": base, "supervises": supervises,
+    stations = any(q.type == "ECOS" for q in supervision.taking.snapshot(exam, number).sheet.questions)
+    return {"live": live, "room": room or "", "base": base, "supervises": supervises, "stations": stations,
             "api": f"/supervision/{exam}/{number}", "poll": POLL_SECONDS,
             "now_text": shown_time(request, live["server_time"], with_date=False),
             "start_text": shown_time(request, live["start"]),
@@ -176,3 +179,41 @@ def report(request: Request, exam: str, number: int, principal: ExamSupervise, d
     return act(request, back, lambda: supervision_of(request).report(principal, exam, number, description,
                                                                      candidate or None),
                _("Incident reported."))
+
+
+# --- the ECOS examiner's sheet ---------------------------------------------------------------------------------
+@router.get("/{exam}/{number}/ecos")
+def ecos_page(request: Request, exam: str, number: int, principal: ExamSupervise, station: str = "", room: str = ""):
+    """An ECOS station's checklist and global rating for each candidate (of a room), saved one candidate at a time."""
+    supervision = supervision_of(request)
+    sheet = supervision.station_sheet(principal, exam, number, station or None, room or None)
+    for n, r in enumerate(sheet["candidates"], 1):
+        r["key"], r["n"] = person_key(r["person"]), n
+    return render(request, principal, "supervision/ecos.html",
+                  title=_("ECOS examiner: %(title)s") % {"title": sheet["title"]}, sheet=sheet, room=room,
+                  base=f"/ui/supervision/{exam}/{number}")
+
+
+@router.post("/{exam}/{number}/ecos")
+async def ecos_save(request: Request, exam: str, number: int, principal: ExamSupervise, person: Text, station: Text,
+                    seq: Text, checks: Many = None, rating: Text = "", filter_room: Text = ""):
+    """Save one candidate's ticks and global rating (a resubmitted form keeps its sequence number: nothing twice)."""
+    supervision = supervision_of(request)
+    back = f"/ui/supervision/{exam}/{number}/ecos?" + urlencode(
+        {k: v for k, v in (("station", station), ("room", filter_room)) if v})
+    name = display_name(request, person)
+    try:
+        supervision.examiner_check(principal, exam, number)
+        answer = AnswerIn(station, int(seq) if seq.isdigit() else -1, value=rating or None, checks=tuple(checks or ()))
+        (outcome,) = await request.app.state.taking.save(principal, exam, number, [answer], examiner_for=person)
+    except (TakingNotFound, SupervisionForbidden):
+        raise
+    except TakingError as exc:
+        return redirect(request, back, str(exc), "error")
+    if outcome.status == REFUSED:
+        return redirect(request, back, _("Nothing was saved for %(name)s: %(reason)s") % {
+            "name": name, "reason": outcome.reason}, "error")
+    if outcome.status == SUPERSEDED:
+        return redirect(request, back, _("Nothing was saved for %(name)s: another examiner saved a newer sheet; "
+                                         "here it is.") % {"name": name}, "error")
+    return redirect(request, back, _("Sheet of %(name)s saved.") % {"name": name})

@@ -340,6 +340,8 @@ class Checklist(BaseModel):
     person: str = Field(max_length=500)
     seq: int = Field(ge=0, lt=2**53)
     checks: list[str] = Field([], max_length=500)
+    rating: str | None = Field(None, max_length=500,
+                               description="the global rating: a value (IRI) of the station's global rating scale")
 
 
 @router.get("/supervision/{exam}/{number}",
@@ -408,12 +410,21 @@ def attendance_pdf(exam: str, number: int, principal: ExamSupervise, supervision
                     headers={"Content-Disposition": f'attachment; filename="emargement-{exam}-{number}.pdf"'})
 
 
+@router.get("/supervision/{exam}/{number}/ecos",
+            summary="An ECOS examiner's sheet: the stations, one station's checklist and rating scale, each "
+                    "candidate's saved ticks and global rating (per room)")
+def ecos_sheet(exam: str, number: int, principal: ExamSupervise, supervision: SupervisionDep, room: Room = None,
+               station: Annotated[str | None, Query(max_length=20, description="the station's position")] = None
+               ) -> dict:
+    return supervision.station_sheet(principal, exam, number, station, room)
+
+
 @router.put("/supervision/{exam}/{number}/ecos/{question}",
             summary="An ECOS examiner saves a candidate's checklist (idempotent by sequence number)")
 async def ecos_checklist(exam: str, number: int, question: str, body: Checklist, principal: ExamSupervise,
                          supervision: SupervisionDep, taking: TakingDep):
     await run_in_threadpool(supervision.examiner_check, principal, exam, number)
-    answer = AnswerIn(question, body.seq, checks=tuple(body.checks))
+    answer = AnswerIn(question, body.seq, value=body.rating, checks=tuple(body.checks))
     (outcome,) = await taking.save(principal, exam, number, [answer], examiner_for=body.person)
     if outcome.status == REFUSED:
         return JSONResponse({"detail": outcome.reason, **outcome.as_dict()}, status_code=422)

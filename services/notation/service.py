@@ -28,6 +28,7 @@ from services.notation.corrections import Corrections, qroc_change, qrol_change,
 from services.notation.errors import Forbidden, Frozen, NotationError, NotFound, NotPublishable
 from services.notation.grades import Computed, compute
 from services.notation.publication import Publication, publish_change, read_publications, revoke_change
+from services.notation.ratings import stored_ratings
 from services.notation.reading import read_sheet
 from services.notation.scores import Scored, score_copies
 from services.notation.sheet import Sheet
@@ -461,7 +462,32 @@ class Notation:
         given in the request), Angoff for the épreuve (judges' estimates per item)."""
         sheet = self.sheet(principal, epreuve)
         loaded = self.load(sheet, fresh=False)
-        return setting.standard_setting(sheet, loaded.copies.candidates, loaded.computed, request)
+        return setting.standard_setting(sheet, loaded.copies.candidates, loaded.computed,
+                                        self._with_stored_ratings(sheet, request))
+
+    def _with_stored_ratings(self, sheet: Sheet, request: object) -> object:
+        # A borderline method without ratings in the request uses those the ECOS examiners recorded.
+        if not isinstance(request, dict) or request.get("ratings") or request.get("method") not in setting.BORDERLINE:
+            return request
+        station = sheet.question(str(request.get("item", "")))
+        if station is None or station.type != "ECOS":
+            return request
+        scale, ratings = stored_ratings(self.platform, self.names, sheet, station.iri)
+        if not ratings:
+            raise NotationError(f"no candidate of ECOS station {station.key} has a global rating yet: its examiners "
+                                "give them on their sheet (or pass `ratings` and `scale`)")
+        return {**request, "scale": request.get("scale") or scale, "ratings": ratings}
+
+    def station_scales(self, principal: Principal, epreuve: str) -> dict[str, dict]:
+        """The épreuve's ECOS stations by position: the global rating scale (labels in order) and how
+        many candidates the examiners rated."""
+        sheet = self.sheet(principal, epreuve)
+        out = {}
+        for q in sheet.questions:
+            if q.type == "ECOS":
+                scale, ratings = stored_ratings(self.platform, self.names, sheet, q.iri)
+                out[q.key] = {"scale": scale, "rated": len(ratings)}
+        return out
 
     # --- publication -------------------------------------------------------------------------------
     def publication(self, principal: Principal, epreuve: str) -> dict:

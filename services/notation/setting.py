@@ -10,12 +10,14 @@ from services.notation.errors import NotationError
 from services.notation.grades import Computed
 from services.notation.sheet import Sheet
 
-METHODS = ("borderline-regression", "borderline-group", "angoff")
+BORDERLINE = ("borderline-regression", "borderline-group")
+METHODS = (*BORDERLINE, "angoff")
 
 
 def standard_setting(sheet: Sheet, candidates: list[str], computed: Computed, request: object) -> dict:
     """`{"method": "borderline-regression"|"borderline-group", "item": position, "scale": [labels],
-    "ratings": {candidate: label}, "borderline": label}` or `{"method": "angoff", "estimates": [[judge's
+    "ratings": {candidate: label}, "borderline": label}` (for an ECOS station, scale and ratings default to what
+    its examiners recorded) or `{"method": "angoff", "estimates": [[judge's
     estimate per item, in slot order]]}`: the pass mark and who passes."""
     if not isinstance(request, dict) or request.get("method") not in METHODS:
         raise NotationError(f"method: one of {', '.join(METHODS)}")

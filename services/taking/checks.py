@@ -72,7 +72,7 @@ class AnswerIn:
 
 # What each type of question may carry.
 ALLOWED = {**{t: {"options"} for t in CHOICE}, "TCS": {"value"}, "QROC": {"text"}, "QROL": {"text"},
-           "NUMERIQUE": {"number"}, "ZONE": {"point"}, "ASSOCIATION": {"pairs"}, "ECOS": {"checks"}}
+           "NUMERIQUE": {"number"}, "ZONE": {"point"}, "ASSOCIATION": {"pairs"}, "ECOS": {"checks", "value"}}
 
 
 def answer_problem(snapshot: Snapshot, answer: AnswerIn, examiner: bool = False) -> str | None:
@@ -127,6 +127,8 @@ def _values_problem(rules: QuestionRules, answer: AnswerIn) -> str | None:
         if rules.type == "QRU" and len(answer.options) > 1:
             return "a QRU takes one option at most"
     if answer.value not in (None, "") and answer.value not in rules.scale:
+        if rules.type == "ECOS":
+            return f"{answer.value} is not a value of the global rating scale of station {rules.key}"
         return f"{answer.value} is not a value of the scale of question {rules.key}"
     if answer.text is not None and len(answer.text) > MAX_TEXT:
         return f"an answer holds at most {MAX_TEXT} characters"

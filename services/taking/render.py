@@ -35,6 +35,11 @@ def utc_text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _value_property(record: dict) -> str:
+    # One scale value: a TCS answer's choice, or an ECOS examiner's global rating of the station.
+    return "globalRating" if record.get("ty") == "ECOS" else "selectedOption"
+
+
 def answer_triples(record: dict) -> list[ox.Triple]:
     """The triples of one answer record."""
     a = ox.NamedNode(record["a"])
@@ -49,7 +54,7 @@ def answer_triples(record: dict) -> list[ox.Triple]:
     for option in record.get("o", ()):
         out.append(ox.Triple(a, _p("selectedOption"), ox.NamedNode(option)))
     if record.get("v") is not None:
-        out.append(ox.Triple(a, _p("selectedOption"), ox.NamedNode(record["v"])))
+        out.append(ox.Triple(a, _p(_value_property(record)), ox.NamedNode(record["v"])))
     if record.get("x") is not None:
         out.append(ox.Triple(a, _p("textAnswer"), ox.Literal(record["x"])))
     if record.get("num") is not None:
@@ -75,7 +80,8 @@ def answer_triples(record: dict) -> list[ox.Triple]:
 # The constant pieces of `answer_text`, as pyoxigraph writes them.
 _P = {local: str(_p(local)) for local in ("epreuve", "student", "question", "sequence", "answeredAt", "marker",
                                           "selectedOption", "textAnswer", "numericAnswer", "unit", "zoneX", "zoneY",
-                                          "pairAnswer", "pairLeft", "pairRight", "checkedItem", "notepad")}
+                                          "pairAnswer", "pairLeft", "pairRight", "checkedItem", "globalRating",
+                                          "notepad")}
 _IS_ANSWER = f"{RDF_TYPE} {_p('Answer')} ."
 _IS_PAIR = f"{RDF_TYPE} {_p('PairAnswer')} ."
 _INTEGER = f"^^{ox.NamedNode(XSD + 'integer')}"
@@ -110,7 +116,7 @@ def answer_text(record: dict) -> str:
     for option in record.get("o", ()):
         parts.append(f"{a} {_P['selectedOption']} {_iri(option)} .")
     if record.get("v") is not None:
-        parts.append(f"{a} {_P['selectedOption']} {_iri(record['v'])} .")
+        parts.append(f"{a} {_P[_value_property(record)]} {_iri(record['v'])} .")
     if record.get("x") is not None:
         parts.append(f"{a} {_P['textAnswer']} {ox.Literal(record['x'])} .")
     if record.get("num") is not None:

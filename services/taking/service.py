@@ -497,7 +497,8 @@ class Taking:
             local = p.rsplit("#", 1)[-1]
             if local in ("selectedOption", "checkedItem"):
                 by_answer.setdefault(s, {}).setdefault(local, []).append(o)
-            elif local in ("sequence", "textAnswer", "numericAnswer", "unit", "zoneX", "zoneY", "marker", "notepad"):
+            elif local in ("sequence", "textAnswer", "numericAnswer", "unit", "zoneX", "zoneY", "marker", "notepad",
+                           "globalRating"):
                 by_answer.setdefault(s, {})[local] = o
         pairs: dict[str, list] = {}
         pair_facts: dict[str, dict] = {}
@@ -530,12 +531,22 @@ class Taking:
                                  for p in sorted(pairs[answer]) if p in pair_facts]
             if "checkedItem" in facts:
                 view["checks"] = facts["checkedItem"]
+            if "globalRating" in facts:
+                view["value"] = facts["globalRating"]
             out[key] = view
         for record in self.journal.pending_for(state.graph) if self.journal else ():
             key = record["a"].rsplit("/", 1)[-1]
             if key not in out or record["n"] >= out[key]["seq"]:
                 out[key] = _record_view(record)
         return out
+
+    def saved_answers(self, snapshot: Snapshot, person: str) -> dict[str, dict]:
+        """A candidate's latest saves by question key (stored or still in the journal); {} before any session."""
+        state = self.sessions(snapshot.exam, snapshot.number).get(person)
+        if state is None:
+            return {}
+        self._ensure_loaded(snapshot, state)
+        return self._answers_of(snapshot, state)
 
     def _locked(self, snapshot: Snapshot, state: SessionState) -> set[str]:
         """The questions of progressive dossiers' steps the candidate has moved past."""

@@ -40,19 +40,20 @@ CHOICE_TYPES = frozenset({"QRU", "QRM", "QRP", "QRM_LONG", "QRP_LONG"})
 
 # The properties an answer's values become (services.taking.render), and those each type of question takes.
 VALUE_PROPERTIES = (OS.selectedOption, OS.textAnswer, OS.numericAnswer, OS.unit, OS.zoneX, OS.zoneY,
-                    OS.pairAnswer, OS.checkedItem, PROV_ATTRIBUTED)
+                    OS.pairAnswer, OS.checkedItem, OS.globalRating, PROV_ATTRIBUTED)
 TAKES = {**{t: (OS.selectedOption,) for t in CHOICE_TYPES},
          "TCS": (OS.selectedOption,),
          "QROC": (OS.textAnswer,), "QROL": (OS.textAnswer,),
          "NUMERIQUE": (OS.numericAnswer, OS.unit),
          "ZONE": (OS.zoneX, OS.zoneY),
          "ASSOCIATION": (OS.pairAnswer,),
-         "ECOS": (OS.checkedItem, PROV_ATTRIBUTED)}
+         "ECOS": (OS.checkedItem, OS.globalRating, PROV_ATTRIBUTED)}
 WHAT = {"QRU": "ticks one of its options at most", "TCS": "gives one value of its scale at most",
         "QROC": "holds a text", "QROL": "holds a text", "NUMERIQUE": "holds a number and its unit",
         "ZONE": "holds a point (x, y)",
         "ASSOCIATION": "matches left members of its pairs to right members of them, each left member once at most",
-        "ECOS": "ticks items of the station's checklist and is filled in by an examiner (prov:wasAttributedTo)"}
+        "ECOS": "ticks items of the station's checklist, gives one value of its global rating scale at most, and is "
+                 "filled in by an examiner (prov:wasAttributedTo)"}
 
 
 def shape_iri(snapshot: Snapshot, name: str) -> URIRef:
@@ -109,6 +110,7 @@ def question_rules(g: Graph, rules: QuestionRules) -> list:
             out.append(_property(g, OS.pairAnswer, qualifiedValueShape=once, qualifiedMaxCount=1))
     elif rules.type == "ECOS":
         out.append(_property(g, OS.checkedItem, **{"in": sorted(map(URIRef, rules.checklist))}))
+        out.append(_property(g, OS.globalRating, maxCount=1, **{"in": sorted(map(URIRef, rules.scale))}))
         out.append(_property(g, PROV_ATTRIBUTED, minCount=1, maxCount=1))
     return out
 

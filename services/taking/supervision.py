@@ -20,6 +20,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from services.access.model import Principal
 from services.exams.rdf import person_key
+from services.exams.scales import rating_scales
 from services.taking.render import utc_text
 from services.taking.service import Taking, TakingError, TakingNotFound, record_incident
 from services.taking.snapshot import Snapshot
@@ -305,6 +306,39 @@ class Supervision:
         """An ECOS examiner is someone who may supervise the épreuve."""
         self._epreuve(principal, exam, number, write=True)
 
+    def station_sheet(self, principal: Principal, exam: str, number: int, station: str | None = None,
+                      room: str | None = None) -> dict:
+        """An ECOS examiner's sheet: the épreuve's stations and, for one of them (the first by default), its
+        checklist, its global rating scale in order and each candidate's saved ticks, rating and sequence
+        number — for a room or all of them."""
+        snapshot = self._epreuve(principal, exam, number, write=True)
+        stations = [q for q in snapshot.sheet.questions if q.type == "ECOS"]
+        listed = [{"key": q.key, "title": _short(q.statement) or q.key} for q in stations]
+        if not stations:
+            return {"title": snapshot.title, "stations": [], "station": None, "rooms": [], "candidates": []}
+        chosen = next((q for q in stations if q.key == station), None) if station else stations[0]
+        if chosen is None:
+            raise TakingNotFound(f"épreuve {exam}-{number} has no ECOS station {station}")
+        scale = rating_scales(self.platform, [chosen.iri]).get(chosen.iri, [])
+        attendance = self.attendance(snapshot)
+        people = self.planner.roster.people(snapshot.candidates)
+        rows = []
+        for person in sorted(snapshot.candidates, key=lambda p: people[p].display() if p in people else p):
+            a = attendance.get(person, Attendance(person))
+            if room and a.room != room:
+                continue
+            saved = self.taking.saved_answers(snapshot, person).get(chosen.key, {})
+            rows.append({"person": person, "name": people[person].display() if person in people else person_key(person),
+                         "room": a.room, "seat": a.seat, "checks": list(saved.get("checks", [])),
+                         "rating": saved.get("value"), "seq": saved.get("seq", 0), "saved": bool(saved)})
+        return {"title": snapshot.title, "stations": listed,
+                "station": {"key": chosen.key, "title": _short(chosen.statement) or chosen.key,
+                            "scenario": chosen.statement,
+                            "checklist": [{"iri": c, "text": text, "points": points}
+                                          for c, text, points in chosen.checklist],
+                            "scale": [{"iri": e, "label": label} for e, label in scale]},
+                "rooms": sorted({a.room for a in attendance.values() if a.room}), "candidates": rows}
+
     # --- export -----------------------------------------------------------------------------------
     def sheet_rows(self, principal: Principal, exam: str, number: int) -> tuple[Snapshot, list[dict]]:
         """The attendance sheet: every candidate with room, seat, sign-in and sign-out, hand-in, devices."""
@@ -363,3 +397,9 @@ class Supervision:
                         "duration_minutes": epreuve.duration_minutes,
                         "supervises": self.may_supervise(principal, exam)})
         return sorted(out, key=lambda e: (e["start"] or "", e["exam"], e["number"]))
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """A station's scenario cut to a title."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
