@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from pyshacl import Validator
@@ -11,6 +12,8 @@ from pyshacl.graph_abstraction import DataGraph
 from pyshacl.shapes_graph import ShapesGraph
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
 
 from store.closure import reachable
 from store.errors import Violation
@@ -65,6 +68,7 @@ class ShapeValidator:
         self.ontology = load_turtle_folder(ontology_dir)
         self._shapes_graph = ShapesGraph(self.shapes)
         self._shapes_graph.shapes  # harvest once: later validations reuse it
+        self._shape_targets: list[tuple] | None = None  # read under the lock, on the first focused run
         # The harvested shapes are shared state inside pyshacl: API threads take turns (a check is a few ms).
         self._lock = threading.Lock()
         self.superclasses = self._superclass_closure()
@@ -107,7 +111,7 @@ class ShapeValidator:
                     neighbours: dict[URIRef, set] | None = None) -> Graph:
         """The data plus the types of the resources it points to that it does not describe."""
         triples = as_triples(data)
-        extract = Graph()
+        extract = Extract()
         for triple in triples:
             extract.add(triple)
         neighbours = self.neighbour_types(triples, store) if neighbours is None else neighbours
@@ -129,16 +133,93 @@ class ShapeValidator:
                 return sort_violations(self.compiled.validate(index, described))
         extract = self.extract_for(triples, store, neighbours)
         # Neighbours appear only by their types; their own descriptions live (and are checked) elsewhere.
-        names = {str(s) for s in described}
-        return [v for v in self.validate_extract(extract) if v.focus in names]
+        return self.validate_extract(extract, {str(s) for s in described})
 
-    def validate_extract(self, extract: Graph) -> list[Violation]:
-        """Violations pyshacl finds in a graph that already holds what the shapes need."""
-        validator = Validator(DataGraph.from_rdflib(extract), shacl_graph=self.shapes, options={"inplace": True})
+    def validate_extract(self, extract: Graph, focus: set[str] | None = None) -> list[Violation]:
+        """Violations pyshacl finds in a graph that already holds what the shapes need; with `focus`, only those
+        of the focus nodes so named.
+
+        Restricting the focus is not a filter of the report only: pyshacl is not asked to check the other
+        nodes a shape targets at all (in an extract, mostly neighbours present by their types alone, whose
+        every required property would be reported missing and thrown away). A result always names the focus
+        node of the top-level shape it comes from, and a focus node's results depend only on the data, never
+        on which other nodes are checked: the violations kept are exactly those of a full run, filtered.
+        """
+        data = DataGraph.from_rdflib(extract)
+        validator = Validator(data, shacl_graph=self.shapes, options={"inplace": True})
         with self._lock:
             validator.shacl_graph = self._shapes_graph
-            conforms, report, _ = validator.run()
+            if focus is None:
+                conforms, report, _ = validator.run()
+            else:
+                conforms, report = self._run_on(validator, data, focus)
         return [] if conforms else violations_from_report(report, self.shapes)
+
+    def _run_on(self, validator: Validator, data: DataGraph, focus: set[str]) -> tuple[bool, Graph]:
+        """pyshacl's own run (no inference, no SHACL-AF, in place), each top-level shape given only the focus
+        nodes among its targets that are named in `focus`, as pyshacl gives explicitly validated nodes."""
+        executor = validator.make_executor()
+        conforms, results = True, []
+        for shape, targets in self._targets():
+            nodes = [node for node in focus_nodes(targets, data) if str(node) in focus]
+            if not nodes:
+                continue
+            shape_conforms, shape_results = shape.validate(executor, data, focus=nodes)
+            conforms = conforms and shape_conforms
+            results.extend(shape_results)
+        report, _ = validator.create_validation_report(self._shapes_graph, conforms, results)
+        return conforms, report
+
+    def _targets(self) -> list[tuple]:
+        """The active harvested shapes that declare targets, each with its target declarations (what pyshacl's
+        Shape.target() reads from the shapes graph on every run), read once."""
+        if self._shape_targets is None:
+            found = []
+            for shape in self._shapes_graph.shapes:
+                if shape.deactivated:
+                    continue
+                nodes, classes, implicit, objects_of, subjects_of = shape.target()
+                targets = (list(nodes), list(classes) + list(implicit), list(objects_of), list(subjects_of))
+                if any(targets):
+                    found.append((shape, targets))
+            self._shape_targets = found
+        return self._shape_targets
+
+
+def focus_nodes(targets: tuple, data: Graph) -> set:
+    """The focus nodes of a shape's target declarations in a data graph, as pyshacl's Shape.focus_nodes finds
+    them without SHACL-AF targets (instances of a target class or of its rdfs:subClassOf descendants)."""
+    nodes, classes, objects_of, subjects_of = targets
+    found = set(nodes)
+    for cls in classes:
+        found.update(data.subjects(RDF.type, cls))
+        for subclass in data.transitive_subjects(RDFS.subClassOf, cls):
+            if subclass != cls:
+                found.update(data.subjects(RDF.type, subclass))
+    for predicate in subjects_of:
+        found.update(s for s, _ in data.subject_objects(predicate))
+    for predicate in objects_of:
+        found.update(o for _, o in data.subject_objects(predicate))
+    return found
+
+
+@lru_cache(maxsize=256)
+def _prepared_query(text: str, namespaces: frozenset):
+    """A SPARQL text parsed and translated once, exactly as rdflib's processor does for a string query."""
+    return translateQuery(parseQuery(text), None, dict(namespaces))
+
+
+class Extract(Graph):
+    """An rdflib graph whose string SPARQL queries are parsed once per process: pyshacl runs each sh:sparql
+    constraint as a text, the same for every focus node (bound through initBindings), and rdflib would parse
+    it again for each (most of a batch validation's SPARQL time)."""
+
+    def query(self, query_object, processor="sparql", result="sparql", initNs=None, initBindings=None,  # noqa: N803
+              use_store_provided=True, **kwargs):
+        if isinstance(query_object, str) and processor == "sparql" and not kwargs:
+            initNs = initNs or dict(self.namespaces())  # noqa: N806 (what Graph.query would take)
+            query_object = _prepared_query(query_object, frozenset(initNs.items()))
+        return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
 
 
 def violations_from_report(report: Graph, shapes: Graph) -> list[Violation]:

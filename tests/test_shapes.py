@@ -78,3 +78,17 @@ def test_concurrent_validations_give_the_same_reports(validator):
         results = list(pool.map(lambda p: (p, [v.as_dict() for v in validator.validate(Graph().parse(p, format="turtle"))]),
                                 paths))
     assert all(found == expected[p] for p, found in results)
+
+
+def test_a_focused_run_keeps_exactly_the_focus_nodes_violations_of_a_full_run(validator):
+    # Every example in one extract: the focused run (only some subjects checked) against a full run filtered.
+    data = Graph()
+    for path in VALID + INVALID:
+        data.parse(path, format="turtle")
+    extract = validator.extract_for(data, None)
+    full = validator.validate_extract(extract)
+    subjects = sorted({str(s) for s in data.subjects()})
+    assert len(full) > len(INVALID) / 2
+    for focus in (set(subjects), set(subjects[::2]), set(subjects[1::3])):
+        focused = validator.validate_extract(extract, focus)
+        assert [v.as_dict() for v in focused] == [v.as_dict() for v in full if v.focus in focus]
