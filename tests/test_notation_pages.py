@@ -149,3 +149,19 @@ def test_annals_release_after_publication(app):
     assert message == "Rien n'a été enregistré : cochez au moins un élément à publier"
     _, message = post(office, f"{base}/annals", [("items", "1")])
     assert message.startswith("Éléments publiés dans la banque de questions")
+    # A student of the formation finds the bank and practises: the subject without the key, the key on demand.
+    student = signed_in(app, "s0-0-0")
+    home = html.unescape(student.get("/ui/").text)
+    assert "/ui/notation/banks" in home
+    banks = html.unescape(student.get("/ui/notation/banks").text)
+    assert 'href="/ui/notation/banks/univ-0-ufr-0"' in banks
+    bank = student.get("/ui/notation/banks/univ-0-ufr-0")
+    assert bank.status_code == 200
+    shown = html.unescape(bank.text)
+    released = app.state.notation.bank(app.state.access.directory.principal("https://data.ontosides.fr/person/s0-0-0", "test"),
+                                       "univ-0-ufr-0")["items"]
+    assert released and all((i["title"] or i["item"]) in shown for i in released)
+    subject, correction = shown.split("<summary>", 1)
+    assert "✔" not in subject and "✘" not in subject  # the subject shows no key
+    assert "✔" in correction  # the correction does
+    assert student.get("/ui/notation/banks/univ-9-ufr-9").status_code == 404

@@ -10,6 +10,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
+from markupsafe import Markup
 
 from api.csrf import check_page_request
 from api.pages.i18n import N_, _
@@ -17,6 +18,7 @@ from api.pages.render import allowed, display_name, redirect, render
 from api.security import GradingAnnals, GradingGrade, GradingOwn, GradingPublish
 from services.notation.errors import Forbidden, NotationError, NotFound
 from services.notation.service import Notation
+from services.studio.preview import preview_fragment, student_view, teacher_view
 
 router = APIRouter(prefix="/ui/notation", dependencies=[Depends(check_page_request)], include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -76,6 +78,28 @@ def my_results(request: Request, principal: GradingOwn):
     for r in rows:
         r["href"] = f"/ui/notation/{r['epreuve']}/copy?" + urlencode({"candidate": principal.person or ""})
     return render(request, principal, "notation/me.html", title=_("My results"), rows=rows)
+
+
+# --- question banks (annals) ------------------------------------------------------------------------------------
+@router.get("/banks")
+def banks(request: Request, principal: GradingOwn):
+    """The question banks one sees: one's faculties' (staff), those released to one's formations (students)."""
+    rows = notation_of(request).banks(principal)
+    return render(request, principal, "notation/banks.html", title=_("Question banks"), rows=rows)
+
+
+@router.get("/banks/{key}")
+def bank(request: Request, key: str, principal: GradingOwn):
+    """A bank's released items, each with its subject (as a student reads it) and its correction."""
+    notation = notation_of(request)
+    found = notation.bank(principal, key)
+    for n, entry in enumerate(found["items"], 1):
+        item = notation.bank_item(principal, key, entry["item"])
+        entry["dom"] = f"item-{n}"
+        entry["subject"] = Markup(preview_fragment(student_view(item), teacher=False))
+        entry["correction"] = Markup(preview_fragment(teacher_view(item, types=False), teacher=True))
+        entry["released_text"] = (entry["released_at"] or "")[:10]
+    return render(request, principal, "notation/bank.html", title=found["label"], bank=found)
 
 
 # --- the épreuves ------------------------------------------------------------------------------------------------

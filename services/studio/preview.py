@@ -122,7 +122,15 @@ def _attachments_html(files: list[str] | None) -> str:
 
 def as_html(view: dict, teacher: bool) -> str:
     """A standalone HTML page of a preview."""
-    body = [f"<h1>{_e(view.get('title'))}</h1>"]
+    title = "Vue enseignant" if teacher else "Vue étudiant"
+    return (f"<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>{title} — {_e(view.get('title'))}"
+            f"</title></head><body><p class='view'>{title}</p><h1>{_e(view.get('title'))}</h1>"
+            f"{preview_fragment(view, teacher)}</body></html>")
+
+
+def preview_fragment(view: dict, teacher: bool) -> str:
+    """A preview's content (no title), to place inside a page."""
+    body = []
     for key in ("vignette", "statement"):
         if view.get(key):
             body.append(f'<p class="{key}">{_e(view[key])}</p>')
@@ -140,6 +148,4 @@ def as_html(view: dict, teacher: bool) -> str:
         if teacher:
             body.append("<ul>" + "".join(f"<li>{_e(c['text'])} — {_e(c['points'])} pt</li>"
                                          for c in station.get("checklist", [])) + "</ul>")
-    title = "Vue enseignant" if teacher else "Vue étudiant"
-    return (f"<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>{title} — {_e(view.get('title'))}"
-            f"</title></head><body><p class='view'>{title}</p>{''.join(body)}</body></html>")
+    return "".join(body)
