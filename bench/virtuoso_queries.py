@@ -18,8 +18,11 @@ from store.queries import parse_query_file
 from store.sparql_text import inject_values
 
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
-ANALYTIC = ["success_by_referentiel_item", "success_by_referentiel_entry", "question_success", "item_usage",
-            "class_counts", "graphs", "students_in_difficulty", "student_progress", "epreuve_grades"]
+# Every research named query (the goal: each within 2x of Virtuoso at 10M quads) and the analytic ones.
+ANALYTIC = ["success_by_referentiel_item", "success_by_referentiel_entry", "success_by_referentiel_rank",
+            "referentiel_success_by_student", "question_success", "item_usage", "item_difficulty_by_specialty",
+            "cohort_comparison", "class_counts", "graphs", "students_in_difficulty", "student_progress",
+            "student_referentiel_progress", "epreuve_grades", "answer_patterns"]
 OS = "https://w3id.org/ontosides#"
 
 
