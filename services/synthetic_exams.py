@@ -40,11 +40,22 @@ QROL_TEXTS = ["Antibiothérapie probabiliste après hémocultures, réévaluée 
 GENERATED_AT = "2026-02-01T18:00:00Z"
 
 
+# The generator's topics as entries of the Officiel list of specialties (collèges).
+SPECIALTIES = {"cardiology": "cardiologie", "pneumology": "pneumologie", "nephrology": "nephrologie",
+               "neurology": "neurologie", "paediatrics": "pediatrie", "psychiatry": "psychiatrie",
+               "infectiology": "maladies-infectieuses", "endocrinology": "endocrinologie",
+               "gastroenterology": "gastro-enterologie", "dermatology": "dermatologie", "rheumatology": "rhumatologie",
+               "haematology": "hematologie", "oncology": "oncologie", "gynaecology": "gynecologie-obstetrique",
+               "urology": "urologie", "ophthalmology": "ophtalmologie", "public health": "sante-publique",
+               "emergency medicine": "medecine-d-urgence", "geriatrics": "geriatrie"}
+
+
 def question(w: Writer, rng: random.Random, base: str, qid: str, kind: str, ufr: str, author: str,
              objectives: list[tuple[str, str]]) -> dict:
     """An isolated question of a type, tagged with an objective, of a random difficulty (its current graph)."""
     objective, topic = rng.choice(objectives)
     q = {"id": qid, "iri": f"{base}item/{qid}", "kind": kind, "topic": topic, "objective": objective,
+         "specialty": f"{base}list/specialites/{SPECIALTIES[topic]}",
          "author": author, "owner": ufr, "difficulty": rng.gauss(0.0, 1.0), "n_options": CHOICE_OPTIONS.get(kind, 0)}
     if kind == "QRU":
         q["right"] = {rng.randrange(5)}
@@ -69,6 +80,8 @@ def item_quads(w: Writer, q: dict, item: str, graph: str) -> list[str]:
     w.iri(item, DCT + "creator", q["author"], graph)
     w.iri(item, OS + "owner", q["owner"], graph)
     w.iri(item, DCT + "subject", q["objective"], graph)
+    if "specialty" in q:
+        w.iri(item, OS + "specialty", q["specialty"], graph)
     w.iri(item, OS + "status", OS + "Validated", graph)
     w.quad(item, OS + "difficulty", lit(f"{q['difficulty']:.3f}", dtype="decimal"), graph)
     if kind == "QRP":

@@ -93,3 +93,28 @@ def test_virtuoso_gets_insert_data_in_parts_and_blank_nodes_as_a_template():
     blank = 'INSERT DATA { GRAPH <urn:g> { <urn:s> <urn:p> _:b . _:b <urn:q> [ <urn:r> 1 ] } } ; DROP GRAPH <urn:x>'
     assert insert_data_for_virtuoso(blank, tokenize(blank)) == (
         "INSERT  { GRAPH <urn:g> { <urn:s> <urn:p> _:b . _:b <urn:q> [ <urn:r> 1 ] } } WHERE {} ; DROP GRAPH <urn:x>")
+
+
+def test_a_parameter_is_repeated_in_the_optionals_and_subqueries_that_use_it():
+    e = ox.NamedNode(f"{EX}e")
+    query = """SELECT * WHERE {
+      ?a <p> ?e .
+      OPTIONAL { ?s <q> ?e OPTIONAL { ?t <r> ?e } }
+      OPTIONAL { ?s <q> ?other }
+      { SELECT ?e (COUNT(?x) AS ?n) WHERE { ?x <p> ?e } GROUP BY ?e }
+      { SELECT ?y WHERE { ?y <p> ?e } }
+      { SELECT ?e WHERE { ?z <p> ?e } LIMIT 3 }
+      { SELECT ?e WHERE { OPTIONAL { ?z <p> ?e } } }
+      OPTIONAL { ?w <p> ?v BIND(?v AS ?e) }
+      MINUS { ?m <p> ?e }
+    }"""
+    bound = inject_values(query, {"e": e}, per_variable=True)
+    block = f"VALUES ?e {{ {e} }}"
+    lines = [line.strip() for line in bound.splitlines()]
+    assert lines[0].endswith(block)  # the top group
+    assert lines[2].startswith(f"OPTIONAL {{ {block}") and lines[2].count(block) == 2  # and the nested OPTIONAL
+    assert block not in lines[3]  # does not use it
+    assert block in lines[4]  # projects it, binds it in its own group
+    for line in lines[5:]:  # not projected; LIMIT; only in an OPTIONAL; assigned by BIND; MINUS
+        assert block not in line, line
+    assert inject_values(query, {"other": e}, per_variable=True).count("VALUES ?other") == 2
