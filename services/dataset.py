@@ -108,7 +108,8 @@ def load_demo(platform: Platform, scale: Scale | None = None, progress: Callable
               validate: bool = False, open_epreuve: bool = False) -> LoadReport:
     """Generate synthetic data and bulk-load it (with the ontology and the Officiel list library), then plan an
     upcoming exam through the planner (the generator's exams are past); with `open_epreuve`, also a training
-    épreuve open now, already taken by a few candidates (what `ontosides demo` shows a newcomer)."""
+    épreuve open now, already taken by a few candidates, and an ECOS circuit an examiner already rated (what
+    `ontosides demo` shows a newcomer)."""
     platform.ensure_ontology()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "demo.nq"
@@ -119,10 +120,10 @@ def load_demo(platform: Platform, scale: Scale | None = None, progress: Callable
     exam = plan_demo_exam(platform)
     planned = [platform.iri("graph", "exam", exam.key)] if exam else []
     if open_epreuve:
-        from services.taking.demo import open_demo_epreuve  # the taking services sit above the dataset helpers
+        from services.taking.demo import open_demo_ecos, open_demo_epreuve  # the taking services sit above
 
-        opened = open_demo_epreuve(platform)
-        planned += [platform.iri("graph", "exam", opened.key)] if opened else []
+        for opened in (open_demo_epreuve(platform), open_demo_ecos(platform)):
+            planned += [platform.iri("graph", "exam", opened.key)] if opened else []
     report.graphs = sorted(set(report.graphs) | set(merged) | set(planned))
     return report
 

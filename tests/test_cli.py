@@ -249,3 +249,15 @@ def test_students_import_is_all_or_nothing_line_by_line_and_idempotent(cli_demo_
     assert first.returncode == 0 and "1 created" in first.stdout, first.stdout + first.stderr
     again = run("groups", "import-students", str(good), "--offer", offer, "--store", location)
     assert again.returncode == 0 and "nothing to change" in again.stdout
+
+
+def test_the_demo_has_an_ecos_circuit_rated_by_its_examiner(demo_store, tmp_path):
+    query = tmp_path / "ratings.rq"
+    query.write_text("""PREFIX os: <https://w3id.org/ontosides#> PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?student ?rating WHERE { GRAPH ?g { ?a os:globalRating ?rating ; os:student ?student ;
+        prov:wasAttributedTo <https://data.ontosides.fr/person/sup0-0> } } ORDER BY ?student""")
+    done = run("query", str(query), "--store", demo_store, "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    rows = [line.split(",") for line in done.stdout.splitlines()[1:]]
+    assert [r[0].rsplit("/", 1)[-1] for r in rows] == ["s0-0-1", "s0-0-2", "s0-0-3", "s0-0-4", "s0-0-5"]
+    assert {r[1].rsplit("/", 1)[-1] for r in rows} == {"tres-satisfaisant", "satisfaisant", "limite", "insuffisant"}
