@@ -24,6 +24,21 @@ from tests.studio_samples import AUTHOR, BASE, TOKENS, UFR
 from tests.net import free_port, wait_until_up
 from tests.virtuoso_server import VirtuosoServer
 
+
+class Clock:
+    """The server's clock, moved by the test."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def person(key: str) -> str:
+    """A demo person's IRI by key (s0-0-0, sup0-0 …)."""
+    return f"{BASE}person/{key}"
+
 ADMIN_TOKEN = "test-admin-token"
 USER_TOKEN = "test-user-token"
 # The command line's tests run `ontosides` with this environment only (no ONTOSIDES_* of the developer's own).

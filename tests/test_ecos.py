@@ -18,7 +18,7 @@ from services import dataset
 from services.platform import Platform
 from services.synthetic import Scale
 from store.embedded import OxigraphStore
-from tests.conftest import make_settings
+from tests.conftest import Clock, make_settings, person
 from tests.page_forms import post, signed_in
 from tests.studio_samples import RATING, items
 
@@ -33,16 +33,6 @@ RATED = {"s0-0-0": ([0, 1], "Très satisfaisant"), "s0-0-1": ([1], "Satisfaisant
          "s0-0-3": ([], "Insuffisant"), "s0-0-4": ([1], "Limite")}
 
 
-def person(key: str) -> str:
-    return f"{BASE}person/{key}"
-
-
-class Clock:
-    def __init__(self, now: dt.datetime):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture(scope="module")

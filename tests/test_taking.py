@@ -20,7 +20,7 @@ from services.notation.reading import read_sheet
 from services.platform import Platform
 from services.synthetic import Scale
 from store.embedded import OxigraphStore
-from tests.conftest import make_settings
+from tests.conftest import Clock, make_settings, person
 
 BASE = "https://data.ontosides.fr/"
 COHORT0 = f"{BASE}group/univ-0-ufr-0-dfasm1-2025"
@@ -28,18 +28,6 @@ OFFER0 = f"{BASE}offer/univ-0-ufr-0-dfasm1-2025"
 START = dt.datetime(2031, 3, 10, 8, 0, tzinfo=dt.timezone.utc)
 
 
-def person(key: str) -> str:
-    return f"{BASE}person/{key}"
-
-
-class Clock:
-    """The server's clock, moved by the test."""
-
-    def __init__(self, now: dt.datetime):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture(scope="module")
