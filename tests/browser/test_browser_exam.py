@@ -299,12 +299,13 @@ def test_answers_made_offline_wait_on_the_device_and_reach_the_store(page, exam_
     question(page, "listériose").get_by_label("Votre réponse").fill("Listeria")
     potassium = question(page, "Kaliémie")
     potassium.get_by_label("Nombre").fill("4.9")
-    potassium.get_by_label("Unité").fill("mmol/L")
     question(page, "traitement").get_by_label("Mycoplasme").select_option("Macrolide")
     expect(state(page)).to_have_text("Hors ligne, 5 réponses en attente")
     accessible(page, "the taking page offline")
     shot(page, "candidate-offline")
 
+    # Typed right before the reload, inside the save's 600 ms debounce: leaving the page keeps it.
+    potassium.get_by_label("Unité").fill("mmol/L")
     # A reload without network: the worker gives the page, IndexedDB the answers still waiting.
     reloaded = page.reload()
     assert reloaded is not None and reloaded.ok and reloaded.from_service_worker
@@ -312,6 +313,7 @@ def test_answers_made_offline_wait_on_the_device_and_reach_the_store(page, exam_
     expect(question(page, "angine bactérienne").get_by_label("A. Streptocoque A")).to_be_checked()
     expect(question(page, "listériose").get_by_label("Votre réponse")).to_have_value("Listeria")
     expect(question(page, "Kaliémie").get_by_label("Nombre")).to_have_value("4.9")
+    expect(question(page, "Kaliémie").get_by_label("Unité")).to_have_value("mmol/L")
     expect(question(page, "foyer pulmonaire").get_by_role("img")).to_have_js_property("naturalWidth", 240)
     question(page, "physiopathologie").get_by_label("Votre réponse").fill("Le cœur ne suffit plus.")
     expect(state(page)).to_have_text("Hors ligne, 6 réponses en attente")

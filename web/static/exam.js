@@ -345,6 +345,24 @@
     var typed = ["text", "notepad", "number", "unit", "x", "y"];
     if (fieldset && typed.indexOf(event.target.dataset.role) >= 0) saveSoon(fieldset.dataset.key, 600);
   });
+  // Leaving or hiding the page (a reload, the tab closed, another application in front): what is being typed is
+  // saved now rather than when its debounce timer would fire — a reload within 600 ms of a keystroke lost it. The
+  // browser may abort the IndexedDB writes of a page it unloads (one just issued by a save was lost that way), so
+  // every save the server has not acknowledged goes to localStorage too, which writes synchronously; the next
+  // start takes them back (`handedOver`).
+  var HANDOVER = "ontosides-exam-handover|" + config.scope;
+  function saveTyping() {
+    Object.keys(timers).forEach(function (key) { save(key); });
+    var waiting = pendingRecords();
+    if (!waiting.length) return;
+    try {
+      window.localStorage.setItem(HANDOVER, JSON.stringify(waiting));
+    } catch (e) { /* storage full or disabled: IndexedDB is all there is */ }
+  }
+  window.addEventListener("pagehide", saveTyping);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") saveTyping();
+  });
   document.addEventListener("click", function (event) {
     var clear = event.target.closest && event.target.closest("[data-clear]");
     if (!clear) return;
@@ -362,10 +380,28 @@
   window.addEventListener("offline", render);
 
   // --- start: what this device still holds goes over the page, then to the server ----------------------------------
+  function handedOver(kept) {  // what the last page saved while it was leaving, where it is newer than IndexedDB's
+    var saved = [];
+    try {
+      saved = JSON.parse(window.localStorage.getItem(HANDOVER) || "[]");
+      window.localStorage.removeItem(HANDOVER);
+    } catch (e) { saved = []; }
+    var byQuestion = {};
+    kept.forEach(function (record) { byQuestion[record.question] = record; });
+    saved.forEach(function (record) {
+      var known = byQuestion[record.question];
+      if (record && record.scope === config.scope && (!known || record.seq > known.seq)) {
+        byQuestion[record.question] = record;
+        keep(record);
+      }
+    });
+    return Object.keys(byQuestion).map(function (key) { return byQuestion[key]; });
+  }
   openDb().then(function (opened) {
     db = opened;
     return loadScope();
   }).then(function (kept) {
+    kept = handedOver(kept);
     if (submitted) { forget(kept); return; }
     kept.forEach(function (record) {
       var fieldset = fieldsetOf(record.question);
