@@ -39,6 +39,15 @@ def person(key: str) -> str:
     """A demo person's IRI by key (s0-0-0, sup0-0 …)."""
     return f"{BASE}person/{key}"
 
+
+def bearer_tokens(app, keys, note: str = "test") -> dict[str, dict[str, str]]:
+    """A platform token for each demo person, as request headers by key."""
+    headers = {}
+    for key in keys:
+        token, _ = app.state.access.tokens.issue(person(key), note, 1, None)
+        headers[key] = {"Authorization": f"Bearer {token}"}
+    return headers
+
 ADMIN_TOKEN = "test-admin-token"
 USER_TOKEN = "test-user-token"
 # The command line's tests run `ontosides` with this environment only (no ONTOSIDES_* of the developer's own).

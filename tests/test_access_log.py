@@ -16,7 +16,7 @@ from services import dataset
 from services.platform import Platform
 from services.synthetic import Scale
 from store.embedded import OxigraphStore
-from tests.conftest import ADMIN_TOKEN, make_dpo, make_settings
+from tests.conftest import ADMIN_TOKEN, bearer_tokens, make_dpo, make_settings
 
 BASE = "https://data.ontosides.fr/"
 OS = "https://w3id.org/ontosides#"
@@ -37,10 +37,7 @@ def logged():
     make_dpo(platform, "de0-0")  # the demo has no data protection officer: de0-0 becomes one
     app = create_app(settings, platform.store)
     client = TestClient(app)
-    tokens = {}
-    for key in ("rs0-0", "s0-0-1", "de0-0", "ch0-0"):
-        token, _ = app.state.access.tokens.issue(person(key), "log test", 1, None)
-        tokens[key] = {"Authorization": f"Bearer {token}"}
+    tokens = bearer_tokens(app, ("rs0-0", "s0-0-1", "de0-0", "ch0-0"), "log test")
     body = {"key": "logstudy", "title": "Étude", "ethics_approval": "CER-2", "organisations": [f"{BASE}org/univ-0"],
             "period_start": "2025-09-01", "period_end": "2026-08-31", "researchers": [person("ch0-0")], "k": 1}
     assert client.post("/research/projects", json=body, headers=ADMIN).status_code == 201

@@ -18,7 +18,7 @@ from services import dataset
 from services.platform import Platform
 from services.synthetic import Scale
 from store.embedded import OxigraphStore
-from tests.conftest import Clock, make_settings, person
+from tests.conftest import Clock, bearer_tokens, make_settings, person
 from tests.page_forms import post, signed_in
 from tests.studio_samples import RATING, items
 
@@ -47,10 +47,7 @@ def station(tmp_path_factory):
                                       referentiel_items=4, objectives_per_item=2, questions_per_epreuve=3))
     app = create_app(settings, platform.store)
     client = TestClient(app)
-    tokens = {}
-    for key in ("rs0-0", "sup0-0", "t0-0-0", "s0-0-0", "cor0-0"):
-        token, _ = app.state.access.tokens.issue(person(key), "test", 1, None)
-        tokens[key] = {"Authorization": f"Bearer {token}"}
+    tokens = bearer_tokens(app, ("rs0-0", "sup0-0", "t0-0-0", "s0-0-0", "cor0-0"))
     created = client.post("/items", json={**items("i", "a")["ECOS"], "owner": f"{BASE}org/univ-0/ufr-0"},
                           headers=tokens["t0-0-0"])
     assert created.status_code == 201, created.text

@@ -18,7 +18,7 @@ from services import dataset
 from services.platform import Platform
 from services.synthetic import Scale
 from store.embedded import OxigraphStore
-from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.conftest import ADMIN_TOKEN, bearer_tokens, make_settings
 
 BASE = "https://data.ontosides.fr/"
 UNIV0, UFR0, UFR1 = f"{BASE}org/univ-0", f"{BASE}org/univ-0/ufr-0", f"{BASE}org/univ-1/ufr-0"
@@ -41,10 +41,7 @@ def planner():
                                       referentiel_items=4, objectives_per_item=2, questions_per_epreuve=3))
     app = create_app(settings, platform.store)
     client = TestClient(app)
-    client.tokens = {}
-    for key in ("rs0-0", "ge0-0", "cor0-0", "rs1-0", "t0-0-0", "s0-0-0"):
-        token, _ = app.state.access.tokens.issue(person(key), "test", 1, None)
-        client.tokens[key] = {"Authorization": f"Bearer {token}"}
+    client.tokens = bearer_tokens(app, ("rs0-0", "ge0-0", "cor0-0", "rs1-0", "t0-0-0", "s0-0-0"))
     client.platform = platform
     client.app_state = app.state
     return client

@@ -20,7 +20,7 @@ from services.notation.reading import read_sheet
 from services.platform import Platform
 from services.synthetic import Scale
 from store.embedded import OxigraphStore
-from tests.conftest import Clock, make_settings, person
+from tests.conftest import Clock, bearer_tokens, make_settings, person
 
 BASE = "https://data.ontosides.fr/"
 COHORT0 = f"{BASE}group/univ-0-ufr-0-dfasm1-2025"
@@ -42,10 +42,7 @@ def exam_app(tmp_path_factory):
                                       referentiel_items=4, objectives_per_item=2, questions_per_epreuve=3))
     app = create_app(settings, platform.store)
     client = TestClient(app)
-    tokens = {}
-    for key in ("rs0-0", "s0-0-0", "s0-0-1", "s0-0-2", "t0-0-0"):
-        token, _ = app.state.access.tokens.issue(person(key), "test", 1, None)
-        tokens[key] = {"Authorization": f"Bearer {token}"}
+    tokens = bearer_tokens(app, ("rs0-0", "s0-0-0", "s0-0-1", "s0-0-2", "t0-0-0"))
     body = {"title": "Examen de cardiologie DFASM1", "short_name": "CARDIO1", "offers": [OFFER0],
             "epreuves": [{"title": "Questions isolées", "start": "2031-03-10T09:00:00", "duration_minutes": 60,
                           "slots": [{"item": "u0f0q0"}, {"item": "u0f0q1"}, {"item": "u0f0q2"}],
