@@ -91,10 +91,9 @@ def banks(request: Request, principal: GradingOwn):
 @router.get("/banks/{key}")
 def bank(request: Request, key: str, principal: GradingOwn):
     """A bank's released items, each with its subject (as a student reads it) and its correction."""
-    notation = notation_of(request)
-    found = notation.bank(principal, key)
+    found = notation_of(request).bank_with_items(principal, key)
     for n, entry in enumerate(found["items"], 1):
-        item = notation.bank_item(principal, key, entry["item"])
+        item = entry["content"]
         entry["dom"] = f"item-{n}"
         entry["subject"] = Markup(preview_fragment(student_view(item), teacher=False))
         entry["correction"] = Markup(preview_fragment(teacher_view(item, types=False), teacher=True))

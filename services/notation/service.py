@@ -37,7 +37,7 @@ from services.platform import Platform
 from services.studio.rdf import read_item
 from store.dataset import DatasetSpec
 from store.sparql_text import inject_values_list
-from store.terms import from_ox, triple_graph
+from store.terms import to_rdflib_graph
 
 CLI_AGENT = "urn:ontosides:admin"
 PROV_GENERATED = "http://www.w3.org/ns/prov#generatedAtTime"
@@ -626,16 +626,15 @@ class Notation:
                 entry["formations"].append(r["offer"])
         return {**bank, "items": sorted(items.values(), key=lambda i: (i["released_at"], i["item"]))}
 
-    def bank_item(self, principal: Principal, key: str, item: str) -> dict:
-        """A released item of a bank the caller may practise on, as STUDIO reads it (questions, options, keys)."""
-        if item not in {i["item"] for i in self.bank(principal, key)["items"]}:
-            raise NotFound(f"question bank {key} has no released item {item}")
+    def bank_with_items(self, principal: Principal, key: str) -> dict:
+        """A bank the caller may practise on, each released item read as STUDIO reads it (`content`: questions,
+        options, keys)."""
+        bank = self.bank(principal, key)
         query = self.platform.queries_for("notation").get("released_item")
-        found = self.platform.store.construct(query.text, query.bind({"item": item}))
-        graph = triple_graph()
-        for t in found:
-            graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
-        return read_item(graph, item)
+        for entry in bank["items"]:
+            found = self.platform.store.construct(query.text, query.bind({"item": entry["item"]}))
+            entry["content"] = read_item(to_rdflib_graph(found), entry["item"])
+        return bank
 
     def _visible_releases(self, principal: Principal, faculty: str, graph: str) -> list[dict] | None:
         releases = self._releases(graph)
