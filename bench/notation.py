@@ -96,9 +96,9 @@ def main() -> None:
     show("grading, first save (every copy written)" if built and first["written"] else
          "grading, save (copies already graded are skipped when unchanged)", first, GRADING_BUDGET_S)
     if first["written"]:
-        written = first["timings"]["write grades"]
-        print(f"  grade triples written ~{first['written'] * (7 + 5 * args.questions):,} "
-              f"({first['written'] * (7 + 5 * args.questions) / written:,.0f} triples/s)")
+        added = platform.store.count() - quads
+        print(f"  quads added to the store {added:,} ({added / first['timings']['write grades']:,.0f} per second "
+              f"of the write step; grade graphs, question scores, statistics)")
     show("re-grading, nothing changed", notation.grade(ADMIN, EPREUVE, save=True), GRADING_BUDGET_S)
     change = {"questions": {"3": {"neutralised": "remove"}, "7": {"neutralised": "full"}, "11": {"weight": 2}}}
     started, cpu = time.perf_counter(), time.process_time()

@@ -121,9 +121,16 @@ class Gdpr:
         """(graph, subject, predicate, object) of every quad about the person, whole graphs included."""
         found = self.mentions(person)
         rows = {(g, s, p, o) for g, s, p, o, _ in found.quads}
+        shared = set()
         for graph in found.whole:
             for t in self.platform.store.graph_triples(ox.NamedNode(graph)):
                 rows.add((graph, str(t.subject), str(t.predicate), str(t.object)))
+                if t.predicate.value == f"{OS}hasQuestionScore":
+                    shared.add(t.object)
+        if shared:  # what their grades' question scores say (question, fraction, points), shared with others
+            text = inject_values_list(self.queries.get("subject_quads").text, "s", sorted(shared, key=str))
+            rows.update((r["g"].value, str(r["s"]), str(ox.NamedNode(r["p"].value)), str(r["o"]))
+                        for r in self.platform.store.select(text))
         return sorted(rows)
 
     def export_jsonld(self, person: str) -> bytes:

@@ -21,7 +21,9 @@ from services.notation import statistics
 from services.notation.answers import Copies
 from services.notation.baremes import default_bareme, parse
 from services.notation.corrections import Corrections
-from services.notation.grades import GradeContext, compute, decimal_texts, grade_lines
+from services.notation.grades import compute, decimal_texts, grade_lines, score_lines
+from services.notation.writing import grade_context
+from services.notation.saved import scoring_token
 from services.notation.scores import score_copies
 from services.notation.sheet import Option, Question, Sheet, Slot
 from services.statistics import aggregates
@@ -289,7 +291,9 @@ def copies(w: Writer, rng: random.Random, names: ExamNames, sheet: Sheet, picked
     contributed = statistics.contributions(computed.keys, computed.fractions, entries)
     totals.add(contributed)
     stats = names.stats_graph(key, number)
-    change = statistics.stats_graph(sheet, stats, result, len(students), contributed, plan.ufr, GENERATED_AT)
+    graphs = sorted(names.copy_graph(key, number, student.rsplit("/", 1)[-1]) for student, _ in students)
+    change = statistics.stats_graph(sheet, stats, result, len(students), contributed, plan.ufr, GENERATED_AT,
+                                    scoring_token(sheet, graphs, Corrections()))
     yield from (f"{s.n3()} {p.n3()} {o.n3()} <{stats}> .\n" for s, p, o in change.data)
     fractions = decimal_texts(np.nan_to_num(computed.fractions))
     fractions[np.isnan(computed.fractions)] = None
@@ -308,13 +312,12 @@ def copies(w: Writer, rng: random.Random, names: ExamNames, sheet: Sheet, picked
 
 def _grades(names: ExamNames, sheet: Sheet, candidates: list[str], computed) -> Iterator[str]:
     """Each candidate's grade graph, rendered as NOTATION renders it."""
-    ctx = GradeContext(sheet.iri, names.grade(sheet.exam_key, sheet.number, ""),
-                       names.grades_graph(sheet.exam_key, sheet.number, ""), computed.keys,
-                       [q.iri for q in sheet.questions], computed.max_total, GENERATED_AT)
+    ctx = grade_context(names, sheet, computed.keys, computed.max_total, GENERATED_AT)
     fractions = decimal_texts(np.nan_to_num(computed.fractions))
     fractions[np.isnan(computed.fractions)] = None
     points, totals, items = (decimal_texts(computed.points), decimal_texts(computed.totals),
                              decimal_texts(computed.item_grades))
+    yield from score_lines(ctx, fractions, points)[1]
     for i, student in enumerate(candidates):
         _, lines = grade_lines(ctx, student.rsplit("/", 1)[-1], student, list(fractions[i]), list(points[i]),
                                totals[i], bool(computed.complete[i]), list(items[i]), {})

@@ -252,7 +252,8 @@ class OxigraphStore(Store):
             raise
         self._clear_markers(targets)
 
-    def replace_graphs(self, graphs: list[str], data: bytes, fmt: ox.RdfFormat = ox.RdfFormat.TRIG) -> None:
+    def replace_graphs(self, graphs: list[str], data: bytes, fmt: ox.RdfFormat = ox.RdfFormat.TRIG,
+                       lenient: bool = False) -> None:
         # Bulk-loaded, so not one transaction: the import markers make a killed write drop these graphs when
         # the store is next opened (they hold derived data the caller can write again), as for bulk imports.
         targets = [ox.NamedNode(g) for g in graphs]
@@ -260,7 +261,7 @@ class OxigraphStore(Store):
         def write() -> None:
             for graph in targets:
                 self._store.remove_graph(graph)
-            self._store.bulk_load(data, fmt)
+            self._store.bulk_load(data, fmt, lenient=lenient)
 
         self._marked(targets, write, "the graphs could not be written: {}; they were dropped")
 

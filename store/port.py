@@ -164,8 +164,11 @@ class Store(ABC):
                   progress: Progress | None = None) -> int:
         """Load a file into one named graph (or, for quad formats, its own graphs) all or nothing."""
 
-    def replace_graphs(self, graphs: list[str], data: bytes, fmt: ox.RdfFormat = ox.RdfFormat.TRIG) -> None:
-        """Replace these named graphs by the quads of `data` (TriG or N-Quads, each quad in one of them).
+    def replace_graphs(self, graphs: list[str], data: bytes, fmt: ox.RdfFormat = ox.RdfFormat.TRIG,
+                       lenient: bool = False) -> None:
+        """Replace these named graphs by the quads of `data` (TriG or N-Quads, each quad in one of them);
+        `lenient`: the caller rendered the data from terms already checked (the embedded bulk path skips IRI
+        validation).
 
         Here one SPARQL update (one transaction); the embedded store bulk-loads instead, for derived graphs
         written by the thousand (a copy's grades).

@@ -20,7 +20,8 @@ def test_harder_questions_have_lower_success(demo_platform):
     rows = demo_platform.store.select("""
         PREFIX os: <https://w3id.org/ontosides#>
         SELECT ?q ?d (AVG(?fraction) AS ?rate) WHERE {
-          ?s a os:QuestionScore ; os:question ?q ; os:fraction ?fraction . ?q os:difficulty ?d } GROUP BY ?q ?d""")
+          ?grade os:hasQuestionScore ?s . ?s os:question ?q ; os:fraction ?fraction . ?q os:difficulty ?d }
+        GROUP BY ?q ?d""")
     pairs = sorted((float(r["d"].value), float(r["rate"].value)) for r in rows)
     third = len(pairs) // 3
     easy = sum(rate for _, rate in pairs[:third]) / third

@@ -188,6 +188,42 @@ def test_bareme_dry_run_then_save_with_history(setup):
     assert len(before) == 12
 
 
+def test_a_cold_dry_run_reads_the_saved_scores_while_they_are_current(setup, monkeypatch):
+    import services.notation.service as service
+
+    platform, access, notation = setup
+    grader = who(access, "cor0-0")
+    group = notation.qroc(grader, TO_CORRECT, "4")["unexpected"][0]
+    notation.decide_qroc(grader, TO_CORRECT, "4", [{"answer": group["answer"], "fraction": 0.5}])
+    notation.grade(grader, TO_CORRECT)  # saved with a hand-graded QROC group (and QROL copies, when marked)
+    changes = {"items": {"1": {"max_points": 7}}, "questions": {"6": {"neutralised": "remove"}}}
+    warm = notation.dry_run(grader, TO_CORRECT, changes)
+
+    def no_reading(*_):
+        raise AssertionError("the copies were read")
+
+    monkeypatch.setattr(service, "read_copies", no_reading)
+    cold = Notation(platform, access.policy).dry_run(grader, TO_CORRECT, changes)
+    monkeypatch.undo()
+    assert cold["summary"]["moved"] == warm["summary"]["moved"] > 0
+    # The same candidates move by the same amounts (the saved fractions have 4 decimals: near-ties may swap).
+    moved = {m["candidate"]: (m["before"], m["after"]) for m in cold["moved"]}
+    assert moved.keys() == {m["candidate"] for m in warm["moved"]}
+    for m in warm["moved"]:
+        assert moved[m["candidate"]] == pytest.approx((m["before"], m["after"]), abs=1e-3)
+    assert cold["after"]["mean"] == pytest.approx(warm["after"]["mean"], abs=1e-3)
+    # A decision taken since the save: the saved scores are not current, the copies are scored again.
+    notation.decide_qroc(grader, TO_CORRECT, "4", [{"answer": group["answer"], "fraction": 0.25}])
+    monkeypatch.setattr(service, "read_copies", no_reading)
+    with pytest.raises(AssertionError, match="the copies were read"):
+        Notation(platform, access.policy).dry_run(grader, TO_CORRECT, changes)
+    monkeypatch.undo()
+    fresh = Notation(platform, access.policy).dry_run(grader, TO_CORRECT, changes)
+    assert fresh["before"]["mean"] < cold["before"]["mean"]
+    if group.get("fraction") is not None:
+        notation.decide_qroc(grader, TO_CORRECT, "4", [{"answer": group["answer"], "fraction": group["fraction"]}])
+
+
 def test_analysis_and_exports(setup):
     _, _, notation = setup
     analysis = notation.analysis(ADMIN, FINISHED)
@@ -276,7 +312,8 @@ def test_referentiel_totals_stay_the_sum_of_contributions(setup):
     assert ref_totals(platform) == contribution_sums(platform)
     totals = ref_totals(platform)
     answers = platform.store.select(f"""PREFIX os: <{OS}> PREFIX dcterms: <http://purl.org/dc/terms/>
-        SELECT ?e (COUNT(?s) AS ?n) WHERE {{ ?s a os:QuestionScore ; os:question ?q . ?q dcterms:subject ?e }}
+        SELECT ?e (COUNT(?s) AS ?n) WHERE {{ ?grade os:hasQuestionScore ?s . ?s os:question ?q .
+          ?q dcterms:subject ?e }}
         GROUP BY ?e""")
     for row in answers:
         assert totals[row["e"].value][0] == int(row["n"].value)
@@ -323,6 +360,30 @@ def test_copies_read_by_one_scan_as_through_a_dataset(setup, monkeypatch):
         monkeypatch.setattr(answers, "SCAN_FROM", 1)
         _same_copies(answers.read_copies(platform, sheet, graphs), through_dataset)
         assert through_dataset.size == 12
+
+
+def test_text_answers_read_by_their_iri_as_by_their_question(setup, monkeypatch):
+    """QROC and QROL texts found by the answer's IRI (the fast path) are those the join to os:question finds;
+    an answer named otherwise sends the read back to the join."""
+    from services.notation import answers
+    from tests.test_notation_types import _same_copies
+    platform, _, notation = setup
+    sheet = notation.sheet(ADMIN, TO_CORRECT)
+    graphs = answers.copy_graphs(platform, notation.names, sheet)
+    fast = answers.read_copies(platform, sheet, graphs)
+    texts = [q.iri for q in sheet.questions if q.type in ("QROC", "QROL")]
+    assert len(texts) == 3 and all(any(fast.texts[sheet.question(k).key]) for k in ("4", "5", "6"))
+    monkeypatch.setattr(answers, "_texts_by_answer_iri", lambda *_: None)
+    _same_copies(fast, answers.read_copies(platform, sheet, graphs))
+    monkeypatch.undo()
+    odd = ox.Quad(ox.NamedNode(f"{BASE}elsewhere/answer"), ox.NamedNode(OS + "textAnswer"), ox.Literal("x"),
+                  ox.NamedNode(graphs[0]))
+    platform.store.native.add(odd)
+    try:
+        assert answers._texts_by_answer_iri(platform, fast, texts, {q.iri: q for q in sheet.questions}, {}) is None
+        _same_copies(fast, answers.read_copies(platform, sheet, graphs))
+    finally:
+        platform.store.native.remove(odd)
 
 
 def _grade_quads(platform, prefix: str) -> set[str]:

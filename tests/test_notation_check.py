@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.notation.grades import GradeContext, check_grades, decimal_texts, grade_lines
+from services.notation.grades import GradeContext, check_grades, decimal_texts, grade_lines, score_lines
 from store.embedded import OxigraphStore
 from store.terms import from_ox
 from store.validation import ShapeValidator
@@ -52,7 +52,7 @@ def test_fast_check_finds_what_the_compiled_checker_finds(case):
                          for s, t in types])
     keys = [str(j + 1) for j in range(p)]
     ctx = GradeContext(f"{B}ep", f"{B}grade/", f"{B}graph/", keys, [f"{B}q/{j}" for j in range(p)], 10.0,
-                       "2026-01-01T00:00:00Z")
+                       "2026-01-01T00:00:00Z", f"{B}score/", f"{B}graph/scores")
     points = np.nan_to_num(fractions) * 10
     totals = points.sum(axis=1)
     person_types = {s: ({OS + "Person"} if ok else {OS + "Room"}) for s, ok in zip(students, persons)}
@@ -63,7 +63,7 @@ def test_fast_check_finds_what_the_compiled_checker_finds(case):
     texts = decimal_texts(np.nan_to_num(fractions)).astype(object)
     texts[np.isnan(fractions)] = None
     point_texts, total_texts = decimal_texts(points), decimal_texts(totals)
-    lines = []
+    lines = score_lines(ctx, texts, point_texts, graders)[1]
     for i in range(n):
         mine = {j: g for (row, j), g in graders.items() if row == i}
         lines += grade_lines(ctx, keys_of[i], students[i], list(texts[i]), list(point_texts[i]), total_texts[i],

@@ -110,7 +110,7 @@ def test_grades_of_every_type_are_saved_and_valid(notation):
     table = {r["candidate"].rsplit("/", 1)[-1]: r for r in notation.students(ADMIN, "tx-1")["students"]}
     assert table["c1"]["grade"] == pytest.approx(20 * 9)  # 9 items out of 20, all right
     stored = notation.platform.store.select(f"""PREFIX os: <{OS}> SELECT (COUNT(?s) AS ?n) WHERE {{
-        GRAPH <{B}graph/grades/tx-1/c1> {{ ?s a os:QuestionScore }} }}""")
+        GRAPH <{B}graph/grades/tx-1/c1> {{ ?grade os:hasQuestionScore ?s }} ?s a os:QuestionScore }}""")
     assert int(stored.rows[0]["n"].value) == 9, "the ECOS station is graded as an item, not a question score"
     analysis = notation.analysis(ADMIN, "tx-1")
     assert analysis["test"]["n"] == 3 and "options" in analysis["questions"]["5"]

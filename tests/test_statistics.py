@@ -36,7 +36,7 @@ DIRECT = {
     "success_by_referentiel_item": """
 SELECT ?item ?number (SUM(?n) AS ?answers) (SUM(?right) / SUM(?n) AS ?successRate) WHERE {
   { SELECT ?question (COUNT(?score) AS ?n) (SUM(?fraction) AS ?right) WHERE {
-      ?score a os:QuestionScore ; os:question ?question ; os:fraction ?fraction . } GROUP BY ?question }
+      ?grade os:hasQuestionScore ?score . ?score os:question ?question ; os:fraction ?fraction . } GROUP BY ?question }
   ?question dcterms:subject ?objective . ?objective skos:broader ?item . ?item os:itemNumber ?number .
 } GROUP BY ?item ?number ORDER BY ?successRate""",
     "question_success": """
@@ -68,7 +68,7 @@ SELECT ?student ?item ?number (COUNT(?score) AS ?answers) (AVG(?fraction) AS ?su
 SELECT ?item ?number ?rank (COUNT(?question) AS ?questions) (SUM(?n) AS ?answers) (SUM(?right) / SUM(?n) AS ?successRate)
 WHERE {
   { SELECT ?question (COUNT(?score) AS ?n) (SUM(?fraction) AS ?right) WHERE {
-      ?score a os:QuestionScore ; os:question ?question ; os:fraction ?fraction . } GROUP BY ?question }
+      ?grade os:hasQuestionScore ?score . ?score os:question ?question ; os:fraction ?fraction . } GROUP BY ?question }
   { SELECT DISTINCT ?question ?item ?number ?rank WHERE {
       ?question dcterms:subject ?objective . ?objective skos:broader ?item ; os:rank ?rankClass .
       ?item os:itemNumber ?number . BIND(STRAFTER(STR(?rankClass), "#Rank") AS ?rank) } }

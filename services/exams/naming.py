@@ -98,6 +98,15 @@ class ExamNames:
         """The graph of a candidate's grade and question scores."""
         return f"{self.base}graph/grades/{self.epreuve_key(exam, number)}/{person}"
 
+    def question_score(self, exam: str, number: int, question: str, fraction: str) -> str:
+        """The score reached on a question of an épreuve (its key) with this fraction, shared by every grade that
+        reached it."""
+        return f"{self.base}score/{self.epreuve_key(exam, number)}/{question}/{fraction}"
+
+    def question_scores_graph(self, exam: str, number: int) -> str:
+        """The question scores an épreuve's grades point to (question, fraction, points): no personal data."""
+        return f"{self.base}graph/question-scores/{self.epreuve_key(exam, number)}"
+
     def bareme_graph(self, exam: str, number: int) -> str:
         """The barème of an épreuve and its history."""
         return f"{self.base}graph/bareme/{self.epreuve_key(exam, number)}"

@@ -30,6 +30,7 @@ from services.notation.grades import Computed, compute
 from services.notation.publication import Publication, publish_change, read_publications, revoke_change
 from services.notation.ratings import stored_ratings
 from services.notation.reading import read_sheet
+from services.notation.saved import read_saved_scores, scoring_token
 from services.notation.scores import Scored, score_copies
 from services.notation.sheet import Sheet
 from services.notation.writing import GradeWriter
@@ -63,7 +64,7 @@ class Loaded:
     scored: Scored
     bareme: dict
     computed: Computed
-    token: tuple
+    token: str
 
 
 class Timer:
@@ -173,8 +174,7 @@ class Notation:
         corrections = read_corrections(self.platform, self.names.corrections_graph(sheet.exam_key, sheet.number))
         graphs = copy_graphs(self.platform, self.names, sheet)
         bareme = baremes.current(self.platform, self.names.bareme_graph(sheet.exam_key, sheet.number), sheet)
-        token = (len(graphs), graphs[-1] if graphs else None, corrections.latest,
-                 sum(len(v) for v in corrections.qroc.values()), sum(len(v) for v in corrections.qrol.values()))
+        token = scoring_token(sheet, graphs, corrections)
         timer.lap("read épreuve and corrections")
         cached = self._loaded.get(sheet.key)
         if not fresh and cached is not None and cached.token == token and cached.sheet == sheet:
@@ -425,14 +425,30 @@ class Notation:
         """What a barème change would do, written nowhere: who moves and by how much, the distribution before
         and after (on the scores of the last computation when copies and corrections are unchanged)."""
         sheet = self.sheet(principal, epreuve)
-        loaded = self.load(sheet, fresh=False)
-        after = baremes.merged(sheet, loaded.bareme, changes)
-        fractions = np.nan_to_num(loaded.scored.fractions, nan=0.0)
-        result = dry_run(fractions, loaded.scored.keys, loaded.copies.candidates, baremes.parse(loaded.bareme),
+        keys, candidates, fractions, bareme = self._scores(sheet)
+        after = baremes.merged(sheet, bareme, changes)
+        result = dry_run(np.nan_to_num(fractions, nan=0.0), keys, candidates, baremes.parse(bareme),
                          baremes.parse(after), bins)
-        result["change"] = baremes.summary(sheet, loaded.bareme, after)
+        result["change"] = baremes.summary(sheet, bareme, after)
         result["bareme"] = after
         return result
+
+    def _scores(self, sheet: Sheet) -> tuple[list[str], list[str], np.ndarray, dict]:
+        """(question keys, candidates, fractions, barème in force) of the épreuve: this process's last scoring
+        when still current, else the saved grades when they were computed from the same copies and corrections
+        (a process that never scored it reads 1.3 million links, not the answers), else a new scoring."""
+        self.before_reading()
+        corrections = read_corrections(self.platform, self.names.corrections_graph(sheet.exam_key, sheet.number))
+        graphs = copy_graphs(self.platform, self.names, sheet)
+        token = scoring_token(sheet, graphs, corrections)
+        cached = self._loaded.get(sheet.key)
+        if cached is None or cached.token != token or cached.sheet != sheet:
+            bareme = baremes.current(self.platform, self.names.bareme_graph(sheet.exam_key, sheet.number), sheet)
+            found = read_saved_scores(self.platform, self.names, sheet, graphs, token)
+            if found is not None:
+                return [q.key for q in sheet.questions], found[0], found[1], bareme
+        loaded = self.load(sheet, fresh=False)
+        return loaded.scored.keys, loaded.copies.candidates, loaded.scored.fractions, loaded.bareme
 
     def save_bareme(self, principal: Principal, epreuve: str, changes: object, regrade: bool = True) -> dict:
         """Save a barème change (kept in the history with who and when), then recompute and save the grades."""

@@ -88,8 +88,9 @@ def _decimal(value: Decimal) -> Literal:
 
 
 def stats_graph(sheet: Sheet, graph: str, result: dict, n: int, contributed: dict[str, tuple[int, Decimal]],
-                who: str, now: str) -> GraphChange:
-    """The épreuve's statistics graph, replaced whole."""
+                who: str, now: str, scored_from: str | None = None) -> GraphChange:
+    """The épreuve's statistics graph, replaced whole (`scored_from`: the fingerprint of what the saved grades
+    were computed from, see `saved`)."""
     data = triple_graph()
     ep = URIRef(sheet.iri)
     node = URIRef(f"{graph}/epreuve")
@@ -106,6 +107,8 @@ def stats_graph(sheet: Sheet, graph: str, result: dict, n: int, contributed: dic
     data.add((node, OS.pendingAnswers, Literal(sum(q["pending"] for q in result["questions"].values()))))
     data.add((node, PROV.generatedAtTime, Literal(now, datatype=XSD.dateTime)))
     data.add((node, PROV.wasAttributedTo, URIRef(who)))
+    if scored_from is not None:
+        data.add((node, OS.scoredFrom, Literal(scored_from)))
     for key, stats in result["questions"].items():
         q = sheet.question(key)
         qnode = URIRef(f"{graph}/question/{key}")

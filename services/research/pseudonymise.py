@@ -2,7 +2,7 @@
 
 Persons become keyed pseudonyms, HMAC-SHA256(secret, project key + person IRI) → `research/{key}/pseudonym/{hex}`:
 stable within a project, different across projects, not reversible without the platform's secret. The copies,
-answers, grades, question scores and statistics of the épreuves the project covers (those its organisations own,
+answers, grades, the question scores they share and statistics of the épreuves the project covers (those its organisations own,
 started within its period) are copied with every person rewritten; names, e-mails, EPPNs and identifiers never
 are (they live in the person graphs, which are not read), free text (os:textAnswer, os:notepad) only when the
 project allows it, dates coarsened when asked; the statistics of an épreuve with fewer than k graded candidates are
@@ -41,6 +41,7 @@ FREE_TEXT = frozenset({f"{OS}textAnswer", f"{OS}notepad"})
 DATES = frozenset({f"{XSD}dateTime", f"{XSD}date"})
 # What a covered épreuve's graphs are called, in the source and in the project.
 PERSONAL_KINDS = ("copy", "grades")
+EPREUVE_KINDS = PERSONAL_KINDS + ("question-scores",)  # with the question scores the grades share
 # Resources the project describes in its context graph are renamed under the project (`research/{key}/exam/…`):
 # the platform's services read the real ones by IRI (an épreuve's start, candidates, a group's members) and must never
 # meet a project's coarsened, pseudonymised copy of their facts. The copies carry no rdf:type for the same reason
@@ -124,7 +125,7 @@ class Pseudonymiser:
         existing = [g.value for g in self.platform.store.named_graphs()]
         by_epreuve: dict[str, list[str]] = {}
         for graph in existing:
-            for kind in PERSONAL_KINDS:
+            for kind in EPREUVE_KINDS:
                 head = f"{self.base}graph/{kind}/"
                 if graph.startswith(head):
                     by_epreuve.setdefault(graph[len(head):].split("/", 1)[0], []).append(graph)
@@ -226,8 +227,8 @@ class Pseudonymiser:
                 # answer/{ep}/{person key}/… and anything else naming a candidate by key: the key becomes the
                 # pseudonym's hex, under the project.
                 return research_head + "/".join(keys.get(part, part) for part in parts)
-            if parts[0] in ("answer", "session", "grade", "graph"):
-                return research_head + rest  # statistics nodes named under their graph
+            if parts[0] in ("answer", "session", "grade", "graph", "score"):
+                return research_head + rest  # statistics nodes named under their graph, shared question scores
             if parts[0] in PROJECT_SCOPED:
                 return research_head + rest  # the project's own copy of an épreuve, question, group, offer
             return iri
