@@ -276,6 +276,10 @@ def test_students_read_their_own_published_copy_only(setup):
     mine = notation.copy(student, published, student.person)
     assert mine["candidate"] == student.person and len(mine["questions"]) == 6
     assert published in {r["epreuve"] for r in notation.my_results(student)}
+    # 12 graded candidates: the question scores their grades share are theirs to read with their grade graph.
+    readable = access.policy.readable_graphs(student)
+    assert {f"{BASE}graph/grades/{published}/s1-0-0", f"{BASE}graph/question-scores/{published}"} <= readable
+    assert f"{BASE}graph/grades/{published}/s1-0-1" not in readable
     notation.revoke(ADMIN, published, "re-deliberation")
     with pytest.raises(NotFound):
         notation.copy(student, published, student.person)

@@ -140,3 +140,32 @@ def test_many_copies_read_by_one_scan_as_through_a_dataset(notation, monkeypatch
     assert any(t.any() for t in scanned.ticks.values())
     one = answers.read_copies(notation.platform, sheet, graphs[:1])  # a subset keeps that subset's copies only
     assert one.graphs == graphs[:1]
+
+
+def test_a_cold_dry_run_scores_the_copies_of_an_epreuve_with_an_ecos_station(notation, monkeypatch):
+    """An ECOS station is graded as an item, with no question score saved: reading the saved scores back would
+    count it 0, so a process that has not scored the épreuve scores its copies."""
+    import services.notation.service as service
+    notation.grade(ADMIN, "tx-1")
+    change = {"items": {"9": {"max_points": 5}}}
+    warm = notation.dry_run(ADMIN, "tx-1", change)
+    read = []
+    real = service.read_copies
+    monkeypatch.setattr(service, "read_copies", lambda *a: read.append(1) or real(*a))
+    cold = Notation(notation.platform, notation.policy).dry_run(ADMIN, "tx-1", change)
+    assert read, "the copies were scored again"
+    assert cold["summary"] == warm["summary"] and cold["summary"]["moved"] > 0
+
+
+def test_students_of_a_small_epreuve_read_their_grade_not_the_scores_others_reached(notation):
+    """With fewer than 5 graded candidates the shared question scores (which (question, fraction) anyone
+    reached) would say too much about the others: a candidate reads their grade graph, not that graph."""
+    notation.grade(ADMIN, "tx-1")
+    notation.publish(ADMIN, "tx-1")
+    try:
+        c1 = Principal(f"{B}person/c1", False)
+        readable = notation.policy.readable_graphs(c1)
+        assert f"{B}graph/grades/tx-1/c1" in readable and f"{B}graph/grades/tx-1/c2" not in readable
+        assert f"{B}graph/question-scores/tx-1" not in readable
+    finally:
+        notation.revoke(ADMIN, "tx-1", "the test publishes it only to read it")

@@ -107,6 +107,12 @@ class ExamNames:
         """The question scores an épreuve's grades point to (question, fraction, points): no personal data."""
         return f"{self.base}graph/question-scores/{self.epreuve_key(exam, number)}"
 
+    def question_scores_graph_of(self, grades_graph: str) -> str | None:
+        """The question-score graph a grade graph's links point to (None for another graph)."""
+        head = f"{self.base}graph/grades/"
+        epreuve = grades_graph[len(head):].split("/", 1)[0] if grades_graph.startswith(head) else ""
+        return f"{self.base}graph/question-scores/{epreuve}" if epreuve else None
+
     def bareme_graph(self, exam: str, number: int) -> str:
         """The barème of an épreuve and its history."""
         return f"{self.base}graph/bareme/{self.epreuve_key(exam, number)}"

@@ -188,9 +188,9 @@ def _texts_by_answer_iri(platform: Platform, copies: Copies, questions: list[str
     heads = {g: _answer_head(platform, g) for g in copies.graphs}
     if None in heads.values():
         return None
-    text = inject_values_list(platform.queries_for("notation").get("copy_text_answers").text, "g",
-                              [ox.NamedNode(g) for g in copies.graphs])
-    _, rows = platform.store.select_lexical(text)
+    query = platform.queries_for("notation").get("copy_text_answers").text
+    rows = [r for start in range(0, len(copies.graphs), BATCH) for r in platform.store.select_lexical(
+        inject_values_list(query, "g", [ox.NamedNode(g) for g in copies.graphs[start:start + BATCH]]))[1]]
     found = []
     for g, answer, value in rows:
         head = heads.get(g)

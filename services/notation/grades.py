@@ -121,6 +121,8 @@ def score_lines(ctx: GradeContext, fractions: np.ndarray, points: np.ndarray,
                       f"{node} <{OS}question> <{question}>{g}",
                       f'{node} <{OS}fraction> "{fraction}"^^<{XSD}decimal>{g}',
                       f'{node} <{OS}points> "{point}"^^<{XSD}decimal>{g}']
+    # The graph names its épreuve: access rules find it by one index lookup.
+    lines.append(f"<{ctx.scores_graph}> <{OS}epreuve> <{ctx.epreuve}>{g}")
     digest = hashlib.sha256("".join(lines).encode()).hexdigest()
     return digest, lines + [f"<{ctx.scores_graph}> <{OS}contentDigest> {lit(digest)}{g}"]
 

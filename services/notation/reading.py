@@ -22,6 +22,7 @@ DCT = "http://purl.org/dc/terms/"
 TYPES = {"QRU": "QRU", "QRM": "QRM", "QRP": "QRP", "LongListQRM": "QRM_LONG", "LongListQRP": "QRP_LONG",
          "QROC": "QROC", "QROL": "QROL", "Zone": "ZONE", "Numeric": "NUMERIQUE", "Association": "ASSOCIATION",
          "TCS": "TCS"}
+QUESTION_TYPES = frozenset(TYPES.values())  # what gets a question score (an ECOS station is graded as an item)
 KINDS = {"IsolatedQuestion": "QI", "SQI": "SQI", "DP": "DP", "MDCP": "MDCP", "DL": "DL", "LCA": "LCA", "KFP": "KFP",
          "EcosStation": "ECOS"}
 

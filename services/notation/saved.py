@@ -6,7 +6,10 @@ decisions: `scoring_token`) in the épreuve's statistics graph. When the fingerp
 is the same, the saved fractions are the ones a new scoring would give (to the 4 decimals they are written with),
 and reading them is one row per grade graph: each grade's links to the épreuve's shared question scores come back
 as the shared scores' numbers (a VALUES block joined first, as for the ticked options), plus the few scores given
-by hand. Anything else (another fingerprint, a copy without a grade) returns None and the caller scores the copies.
+by hand. Anything else (another fingerprint, a copy without a grade, an ECOS station) returns None and the caller
+scores the copies. The fingerprint sees copies added or removed, not an answer changed inside a copy after the
+save (the taking service writes none once the épreuve is over; an administrator's SPARQL update could): a dry
+run is a preview, and saving a change always scores the copies again.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import pyoxigraph as ox
 
 from services.exams.naming import ExamNames
 from services.notation.corrections import Corrections
+from services.notation.reading import QUESTION_TYPES
 from services.notation.sheet import Sheet
 from services.platform import Platform
 from store.sparql_text import inject_values_list, top_group_start
@@ -29,7 +33,7 @@ def scoring_token(sheet: Sheet, graphs: list[str], corrections: Corrections) -> 
     graphs and its graders' decisions."""
     decisions = sorted((q, answer, repr(d)) for q, found in corrections.qroc.items() for answer, d in found.items())
     marks = sorted((q, who, repr(m)) for q, found in corrections.qrol.items() for who, m in found.items())
-    basis = [repr(sheet), len(graphs), graphs[-1] if graphs else None, decisions, marks]
+    basis = [repr(sheet), hashlib.sha256("\n".join(graphs).encode()).hexdigest(), decisions, marks]
     return hashlib.sha256(json.dumps(basis).encode()).hexdigest()
 
 
@@ -38,6 +42,8 @@ def read_saved_scores(platform: Platform, names: ExamNames, sheet: Sheet, copy_g
     """(candidates, fractions: candidates × the sheet's questions, NaN where no score is saved) as saved with
     this fingerprint, candidates in the order a scoring gives them (by IRI); None when the saved grades are not
     those of the current copies and decisions."""
+    if any(q.type not in QUESTION_TYPES for q in sheet.questions):
+        return None  # an ECOS station is graded as an item: no question score of it is saved
     exam, number = sheet.exam_key, sheet.number
     queries = platform.queries_for("notation")
     query = queries.get("scored_from")

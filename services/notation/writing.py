@@ -30,7 +30,7 @@ from services.notation.grades import (
     Computed, GradeContext, check_grades, decimal_texts, grade_lines, score_lines,
 )
 from services.nquads import PROV, lit
-from services.notation.reading import TYPES, entry_ancestors
+from services.notation.reading import QUESTION_TYPES, entry_ancestors
 from services.notation.sheet import Sheet
 from services.statistics.aggregates import save_question_scores
 from services.platform import Platform
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 OS = "https://w3id.org/ontosides#"
 BATCH = 10_000
 SAMPLE = 24
-QUESTION_TYPES = set(TYPES.values())
 
 
 class GradeWriter:

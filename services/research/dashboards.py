@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from services.access.model import FOLLOW_UP, Principal
+from services.exams.naming import ExamNames
 from services.platform import Platform
 from store.dataset import DatasetSpec
 from store.sparql_text import inject_values_list
@@ -183,6 +184,10 @@ class Dashboards:
             return result
         own_graphs = {r["g"].value for r in self.policy.directory._rows("own_grades", person=person)}
         own_graphs = {g for g in own_graphs if "/graph/research/" not in g}
+        # What their grades' question scores say, read here for their own rows only (the person reads these graphs
+        # only from 5 graded candidates on).
+        names = ExamNames(self.platform.settings.base_iri)
+        own_graphs |= {s for s in map(names.question_scores_graph_of, own_graphs) if s}
         cohorts = self.platform.store.select(self.internal.get("cohorts_of").text,
                                              self.internal.get("cohorts_of").bind({"person": person})).rows
         groups = [r["group"].value for r in cohorts]

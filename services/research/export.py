@@ -51,9 +51,11 @@ def export_project(platform: Platform, key: str) -> tuple[bytes, dict]:
                                 dataset=DatasetSpec((ONTOLOGY_GRAPH,), (ONTOLOGY_GRAPH,)))
     counts: dict[str, int] = {"quads": len(quads), "graphs": len(graphs), "answer_rows": len(answers[1]),
                               "grade_rows": len(grades[1])}
-    for kind in ("Answer", "Grade", "QuestionScore", "ExamSession", "Pseudonym"):
+    for kind in ("Answer", "Grade", "ExamSession", "Pseudonym"):
         counts[kind] = sum(1 for q in quads if q.predicate.value.endswith("#type")
                            and q.object.value == f"https://w3id.org/ontosides#{kind}")
+    # One per candidate and question scored: the links, a score reached by many being one shared resource.
+    counts["QuestionScore"] = sum(1 for q in quads if q.predicate.value == "https://w3id.org/ontosides#hasQuestionScore")
     manifest = {
         "project": {**project.as_dict(), "iri": projects.iri(key)},
         "generated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),

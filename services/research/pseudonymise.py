@@ -221,14 +221,16 @@ class Pseudonymiser:
                 return iri
             rest = iri[len(self.base):]
             parts = rest.split("/")
+            if parts[0] == "score":
+                return research_head + rest  # a shared question score names no one (a key may look like a fraction)
             if parts[0] in ("answer", "session", "grade") and len(parts) >= 3 and parts[2] not in keys:
                 self._hex_of_key(secret, project.key, parts[2], cache, keys)
             if any(part in keys for part in parts):
                 # answer/{ep}/{person key}/… and anything else naming a candidate by key: the key becomes the
                 # pseudonym's hex, under the project.
                 return research_head + "/".join(keys.get(part, part) for part in parts)
-            if parts[0] in ("answer", "session", "grade", "graph", "score"):
-                return research_head + rest  # statistics nodes named under their graph, shared question scores
+            if parts[0] in ("answer", "session", "grade", "graph"):
+                return research_head + rest  # statistics nodes named under their graph
             if parts[0] in PROJECT_SCOPED:
                 return research_head + rest  # the project's own copy of an épreuve, question, group, offer
             return iri
@@ -254,8 +256,10 @@ class Pseudonymiser:
                 obj = ox.NamedNode(value)
                 if p == RDF_TYPE:
                     kind = value.rsplit("#", 1)[-1]
-                    if kind in ("Answer", "Grade", "QuestionScore", "ExamSession") or statistics:
+                    if kind in ("Answer", "Grade", "ExamSession") or (statistics and kind != "QuestionScore"):
                         counts[kind] += 1
+                elif p == f"{OS}hasQuestionScore":
+                    counts["QuestionScore"] += 1  # one per candidate and question (shared scores are one node)
             elif is_blank == "true":
                 continue
             elif lang:
