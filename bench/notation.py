@@ -5,6 +5,7 @@ Measured: grading from the copies (read the sheet and the answers, score, apply 
 grade graph per copy, statistics and référentiel aggregates), the same re-grade when nothing changed, a barème
 dry run (warm: on the scores of the last computation; cold: a fresh process that must read the answers), and
 with --rewrite a saved barème change that rewrites every copy's grades. Budgets: grading ≤ 30 s, dry run ≤ 5 s.
+A cold dry run reads the saved scores back (the first save recorded what they were computed from).
 
     python -m bench.notation [--students 10000] [--questions 120] [--fresh] [--drop-grades] [--rewrite]
 
@@ -111,7 +112,7 @@ def main() -> None:
     started, cpu = time.perf_counter(), time.process_time()
     cold_service.dry_run(ADMIN, EPREUVE, change)
     cold, cold_cpu = time.perf_counter() - started, time.process_time() - cpu
-    print(f"barème dry run, cold (a new process reads and scores the answers first): {cold:.2f} s wall, "
+    print(f"barème dry run, cold (a new service: the saved scores while current, else the answers): {cold:.2f} s wall, "
           f"{cold_cpu:.2f} s CPU = {100 * cold / DRY_RUN_BUDGET_S:.0f} % of the budget ({load()})")
     if args.rewrite:
         saved = notation.save_bareme(ADMIN, EPREUVE, change)

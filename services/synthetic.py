@@ -64,13 +64,14 @@ class Scale:
     @classmethod
     def for_triples(cls, triples: int, seed: int = 42) -> Scale:
         """A scale whose output is close to the given number of triples."""
-        # Measured: each answer with its question score costs ~13.2 triples; the rest is ~10% overhead. A
+        # Measured: each answer with its question score costs ~9.6 triples (a score being one link to the
+        # épreuve's shared score; 13.2 when it was a node of five triples); the rest is ~10% overhead. A
         # faculty's first exam has two épreuves: exams + 1 épreuves per faculty.
         universities = max(2, min(len(CITIES), round(math.sqrt(triples / 60_000))))
         faculties = 2
         exams = 3
         questions = 30
-        students = max(20, int(triples * 0.90 / 13.2 / (universities * faculties * (exams + 1) * questions)))
+        students = max(20, int(triples * 0.90 / 9.6 / (universities * faculties * (exams + 1) * questions)))
         return cls(universities, faculties, students, 10, 367, 13, 120, exams, questions, seed)
 
     @classmethod
