@@ -260,7 +260,8 @@ class OxigraphStore(Store):
 
         def write() -> None:
             for graph in targets:
-                self._store.remove_graph(graph)
+                if self._store.contains_named_graph(graph):  # a graph written for the first time has nothing to clear
+                    self._store.remove_graph(graph)
             self._store.bulk_load(data, fmt, lenient=lenient)
 
         self._marked(targets, write, "the graphs could not be written: {}; they were dropped")
