@@ -81,6 +81,9 @@ class Store(ABC):
     """
 
     location: str = ""
+    # How many graphs one replace_graphs call should carry: a remote engine takes each call as one SPARQL update
+    # (a thousand grade graphs is 130,000 triples); the embedded bulk path prefers few large loads.
+    replace_batch: int = 1_000
     # Bumped by every write through this adapter: caches of derived facts (who may read which graph) key on it.
     generation: int = 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -130,26 +131,34 @@ def live_api(demo_platform):
         yield server
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory):
-    """A real `oxigraph serve` on a free loopback port (union default graph), stopped after the tests."""
+@contextlib.contextmanager
+def oxigraph_serve(location: Path):
+    """A real `oxigraph serve` of this folder on a free loopback port (union default graph); yields its URL."""
     exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     if not Path(exe).exists():
         pytest.fail("the `oxigraph` server binary is missing: `make test` installs it (PyPI package oxigraph)")
     port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph-server")
     proc = subprocess.Popen([exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
                              "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     if not wait_until_up(f"{url}/query", {"query": "ASK {}"}, proc, 30):
         proc.kill()
         raise RuntimeError(f"oxigraph serve did not start: {proc.stderr.read().decode()[-500:]}")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """A real `oxigraph serve` shared by the session's tests, stopped after them."""
+    with oxigraph_serve(tmp_path_factory.mktemp("oxigraph-server")) as url:
+        yield url
 
 
 def run_installed(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -4,9 +4,9 @@ the épreuve's statistics and its share of the référentiel aggregates.
 The grade graphs are the hot batch (10,000 copies × 120 questions: 1.3 million quads, a question score being a
 link to the épreuve's shared score for that question and fraction, see `grades`): they are rendered as N-Quads
 straight from the arrays, checked by `check_grades` (the shapes' rules on the arrays) plus the compiled SHACL
-checker on a sample of copies, and bulk-written with the épreuve's question-score graph in one load (ten thousand
-graphs at a time: each load of the store's bulk path sorts and ingests its own files, and ten loads of a tenth
-took half as long again as one).
+checker on a sample of copies, and bulk-written with the épreuve's question-score graph, as many graphs per call
+as the store prefers (`Store.replace_batch`: ten thousand for the embedded bulk path, a thousand per SPARQL update
+for a remote engine).
 
 When the caller knows the grades the store should hold (`previous`: the same fractions under the barème in
 force before a change), a copy whose saved digest is that of its previous rendering holds exactly those lines:
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from services.notation.service import Loaded, Timer
 
 OS = "https://w3id.org/ontosides#"
-BATCH = 10_000
 SAMPLE = 24
 
 
@@ -119,8 +118,9 @@ class GradeWriter:
         timer.lap("SHACL check of a sample")
         payload = [] if self._saved_digest(ctx.scores_graph) == scores_digest else [(ctx.scores_graph, scores)]
         payload += [(f"{ctx.graph_prefix}{person_keys[i]}", lines) for i, lines in rendered]
-        for start in range(0, len(payload), BATCH):
-            batch = payload[start:start + BATCH]
+        size = self.platform.store.replace_batch
+        for start in range(0, len(payload), size):
+            batch = payload[start:start + size]
             # The lines are rendered here from IRIs the store holds, and checked above: no IRI to validate again.
             self.platform.store.replace_graphs([g for g, _ in batch], "".join(x for _, lines in batch for x in lines)
                                                .encode(), ox.RdfFormat.N_QUADS, lenient=True)
