@@ -155,6 +155,16 @@ def inject_values_list(query: str, var: str, terms: Iterable[object]) -> str:
     return f"{query[:at + 1]} {values_list(var, terms)} {query[at + 1:]}"
 
 
+def inject_numbered_values(query: str, var: str, terms: Iterable[object]) -> str:
+    """Bind one variable to several terms, each numbered in ?k (0, 1 …), by a VALUES block placed first: a
+    GROUP_CONCAT(?k) then returns short numbers, and no term is decoded."""
+    if not _NAME.match(var):
+        raise ValueError(f"invalid variable name: {var!r}")
+    at = top_group_start(query)
+    rows = " ".join(f'({t} "{k}")' for k, t in enumerate(terms))
+    return f"{query[:at + 1]} VALUES (?{var} ?k) {{ {rows} }} {query[at + 1:]}"
+
+
 def with_deadline_check(query: str) -> str | None:
     """The query with an always-true FILTER calling the deadline function in its WHERE group (None if none).
 

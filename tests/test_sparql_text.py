@@ -118,3 +118,12 @@ def test_a_parameter_is_repeated_in_the_optionals_and_subqueries_that_use_it():
     for line in lines[5:]:  # not projected; LIMIT; only in an OPTIONAL; assigned by BIND; MINUS
         assert block not in line, line
     assert inject_values(query, {"other": e}, per_variable=True).count("VALUES ?other") == 2
+
+
+def test_numbered_values_bind_each_term_with_its_number():
+    from store.sparql_text import inject_numbered_values
+    text = inject_numbered_values("SELECT ?g (GROUP_CONCAT(?k) AS ?ks) WHERE { ?s ?p ?o } GROUP BY ?g", "o",
+                                  ["<urn:a>", "<urn:b>"])
+    assert 'WHERE { VALUES (?o ?k) { (<urn:a> "0") (<urn:b> "1") }  ?s ?p ?o }' in text
+    with pytest.raises(ValueError):
+        inject_numbered_values("SELECT * WHERE { }", "o k", [])

@@ -85,6 +85,14 @@ class ExamNames:
         """A candidate's answer to a question (key: slot position, then the question's position in the item)."""
         return f"{self.base}answer/{self.epreuve_key(exam, number)}/{person}/{question}"
 
+    def answers_prefix_of(self, copy_graph: str) -> str | None:
+        """The prefix of the answers' IRIs in a copy graph (`answer/{épreuve}/{person}/`, then the question
+        key), or None for another graph."""
+        rest = copy_graph[len(self.base):].split("/") if copy_graph.startswith(self.base) else []
+        if len(rest) != 4 or rest[:2] != ["graph", "copy"]:
+            return None
+        return f"{self.base}answer/{rest[2]}/{rest[3]}/"
+
     def supervision_graph(self, exam: str, number: int) -> str:
         """Attendance, devices, rooms and supervisors' incidents of an épreuve."""
         return f"{self.base}graph/supervision/{self.epreuve_key(exam, number)}"
@@ -98,10 +106,10 @@ class ExamNames:
         """The graph of a candidate's grade and question scores."""
         return f"{self.base}graph/grades/{self.epreuve_key(exam, number)}/{person}"
 
-    def question_score(self, exam: str, number: int, question: str, fraction: str) -> str:
-        """The score reached on a question of an épreuve (its key) with this fraction, shared by every grade that
-        reached it."""
-        return f"{self.base}score/{self.epreuve_key(exam, number)}/{question}/{fraction}"
+    def question_scores_prefix(self, exam: str, number: int) -> str:
+        """Where an épreuve's shared question scores are named: `{prefix}{question key}/{fraction}`, one per
+        question and fraction reached, shared by every grade that reached it."""
+        return f"{self.base}score/{self.epreuve_key(exam, number)}/"
 
     def question_scores_graph(self, exam: str, number: int) -> str:
         """The question scores an épreuve's grades point to (question, fraction, points): no personal data."""

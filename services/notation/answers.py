@@ -20,7 +20,7 @@ from services.exams.naming import ExamNames
 from services.notation.sheet import Sheet
 from services.platform import Platform
 from store.dataset import DatasetSpec
-from store.sparql_text import inject_values_list, top_group_start
+from store.sparql_text import inject_numbered_values, inject_values_list
 
 BATCH = 2_000  # copy graphs per query: keeps FROM NAMED lists short on remote engines
 SCAN_FROM = 200  # from this many copy graphs on, one scan over every named graph beats a dataset of them
@@ -63,14 +63,14 @@ def copy_graphs(platform: Platform, names: ExamNames, sheet: Sheet) -> list[str]
 
 
 def _table(platform: Platform, name: str, graphs: list[str], questions: list[str] | None = None,
-           values: str | None = None):
-    """Rows of a named query over these copy graphs (first column: the graph), each copy graph's only."""
+           options: list[str] | None = None):
+    """Rows of a named query over these copy graphs (first column: the graph), each copy graph's only;
+    `options` are bound to ?option numbered by ?k."""
     text = platform.queries_for("notation").get(name).text
     if questions is not None:
         text = inject_values_list(text, "question", [ox.NamedNode(q) for q in questions])
-    if values is not None:
-        at = top_group_start(text)
-        text = f"{text[:at + 1]} {values} {text[at + 1:]}"
+    if options is not None:
+        text = inject_numbered_values(text, "option", [ox.NamedNode(o) for o in options])
     if len(graphs) >= SCAN_FROM:
         wanted = set(graphs)
         _, rows = platform.store.select_lexical(text)
@@ -105,13 +105,12 @@ def read_copies(platform: Platform, sheet: Sheet, graphs: list[str]) -> Copies:
             option_at.update({o.iri: (q.key, k) for k, o in enumerate(q.options)})
     if option_at and n:
         options = list(option_at)
-        values = "VALUES (?option ?k) { " + " ".join(f'({ox.NamedNode(o)} "{k}")' for k, o in enumerate(options)) + " }"
         column = np.array([option_at[o][1] for o in options], dtype=np.int64)
         blocks = {key: np.array([k for k, o in enumerate(options) if option_at[o][0] == key], dtype=np.int64)
                   for key in copies.ticks}
         # One row per copy: all its ticks as one bit matrix row over the épreuve's options, then split by question.
         every = np.zeros((n, len(options)), dtype=bool)
-        for g, ticked in _table(platform, "copy_ticks", ordered, values=values):
+        for g, ticked in _table(platform, "copy_ticks", ordered, options=options):
             if ticked:
                 every[row_of[g], np.array(ticked.split(" "), dtype=np.int64)] = True
         for key, block in blocks.items():
@@ -185,7 +184,8 @@ def _texts_by_answer_iri(platform: Platform, copies: Copies, questions: list[str
     scanned for its texts, where joining every answer to its os:question took four times as long (200,000
     lookups at 10,000 × 20 QROC). None when an answer is named otherwise (the caller joins instead)."""
     wanted = {typed[q].key for q in questions}
-    heads = {g: _answer_head(platform, g) for g in copies.graphs}
+    names = ExamNames(platform.settings.base_iri)
+    heads = {g: names.answers_prefix_of(g) for g in copies.graphs}
     if None in heads.values():
         return None
     query = platform.queries_for("notation").get("copy_text_answers").text
@@ -202,15 +202,6 @@ def _texts_by_answer_iri(platform: Platform, copies: Copies, questions: list[str
         if key in wanted:
             found.append((g, key, value))
     return found
-
-
-def _answer_head(platform: Platform, graph: str) -> str | None:
-    """The IRI prefix of the answers of a copy graph (`graph/copy/{épreuve}/{person}`), or None."""
-    names = ExamNames(platform.settings.base_iri)
-    rest = graph[len(names.base):].split("/") if graph.startswith(names.base) else []
-    if len(rest) != 4 or rest[:2] != ["graph", "copy"]:
-        return None
-    return f"{names.base}answer/{rest[2]}/{rest[3]}/"
 
 
 def _float(text: str | None) -> float:

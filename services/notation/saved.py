@@ -25,7 +25,7 @@ from services.notation.corrections import Corrections
 from services.notation.reading import QUESTION_TYPES
 from services.notation.sheet import Sheet
 from services.platform import Platform
-from store.sparql_text import inject_values_list, top_group_start
+from store.sparql_text import inject_numbered_values, inject_values_list
 
 
 def scoring_token(sheet: Sheet, graphs: list[str], corrections: Corrections) -> str:
@@ -62,7 +62,7 @@ def read_saved_scores(platform: Platform, names: ExamNames, sheet: Sheet, copy_g
     fractions = np.full((len(order), len(column)), np.nan)
     query = queries.get("shared_scores")
     shared = platform.store.select(query.text, query.bind({"graph": names.question_scores_graph(exam, number)})).rows
-    score_prefix = names.question_score(exam, number, "", "")[:-1]
+    score_prefix = names.question_scores_prefix(exam, number)
     nodes, at = [], []
     for r in shared:
         key = r["score"].value[len(score_prefix):].rsplit("/", 1)[0]
@@ -70,10 +70,8 @@ def read_saved_scores(platform: Platform, names: ExamNames, sheet: Sheet, copy_g
             nodes.append(r["score"].value)
             at.append((column[key], float(r["fraction"].value)))
     if nodes:
-        text = queries.get("grade_score_links").text
-        values = "VALUES (?score ?k) { " + " ".join(f'(<{n}> "{k}")' for k, n in enumerate(nodes)) + " }"
-        start = top_group_start(text)
-        _, rows = platform.store.select_lexical(f"{text[:start + 1]} {values} {text[start + 1:]}")
+        text = inject_numbered_values(queries.get("grade_score_links").text, "score", [ox.NamedNode(n) for n in nodes])
+        _, rows = platform.store.select_lexical(text)
         columns = np.array([j for j, _ in at], dtype=np.int64)
         values_of = np.array([f for _, f in at])
         for g, links in rows:

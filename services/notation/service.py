@@ -163,18 +163,25 @@ class Notation:
         return found
 
     # --- reading and scoring ---------------------------------------------------------------
-    def load(self, sheet: Sheet, timer: Timer | None = None, fresh: bool = True) -> Loaded:
-        """Read the copies, score them and apply the barème in force (kept for dry runs and lists).
-
-        `fresh=False` reuses the last scoring of this process when the copies and corrections are unchanged
-        (same copy graphs, same last decision): a barème dry run then costs the barème only.
-        """
-        timer = timer or Timer()
+    def _inputs(self, sheet: Sheet) -> tuple[Corrections, list[str], dict, str]:
+        """What scoring the épreuve starts from: the graders' decisions, the copy graphs, the barème in force,
+        and the fingerprint of the first two with the sheet."""
         self.before_reading()
         corrections = read_corrections(self.platform, self.names.corrections_graph(sheet.exam_key, sheet.number))
         graphs = copy_graphs(self.platform, self.names, sheet)
         bareme = baremes.current(self.platform, self.names.bareme_graph(sheet.exam_key, sheet.number), sheet)
-        token = scoring_token(sheet, graphs, corrections)
+        return corrections, graphs, bareme, scoring_token(sheet, graphs, corrections)
+
+    def load(self, sheet: Sheet, timer: Timer | None = None, fresh: bool = True,
+             inputs: tuple[Corrections, list[str], dict, str] | None = None) -> Loaded:
+        """Read the copies, score them and apply the barème in force (kept for dry runs and lists).
+
+        `fresh=False` reuses the last scoring of this process when the copies and corrections are unchanged
+        (same copy graphs, same last decision): a barème dry run then costs the barème only. `inputs`: as
+        `_inputs` just read them.
+        """
+        timer = timer or Timer()
+        corrections, graphs, bareme, token = inputs or self._inputs(sheet)
         timer.lap("read épreuve and corrections")
         cached = self._loaded.get(sheet.key)
         if not fresh and cached is not None and cached.token == token and cached.sheet == sheet:
@@ -437,17 +444,14 @@ class Notation:
         """(question keys, candidates, fractions, barème in force) of the épreuve: this process's last scoring
         when still current, else the saved grades when they were computed from the same copies and corrections
         (a process that never scored it reads 1.3 million links, not the answers), else a new scoring."""
-        self.before_reading()
-        corrections = read_corrections(self.platform, self.names.corrections_graph(sheet.exam_key, sheet.number))
-        graphs = copy_graphs(self.platform, self.names, sheet)
-        token = scoring_token(sheet, graphs, corrections)
+        inputs = self._inputs(sheet)
+        _, graphs, bareme, token = inputs
         cached = self._loaded.get(sheet.key)
         if cached is None or cached.token != token or cached.sheet != sheet:
-            bareme = baremes.current(self.platform, self.names.bareme_graph(sheet.exam_key, sheet.number), sheet)
             found = read_saved_scores(self.platform, self.names, sheet, graphs, token)
             if found is not None:
                 return [q.key for q in sheet.questions], found[0], found[1], bareme
-        loaded = self.load(sheet, fresh=False)
+        loaded = self.load(sheet, fresh=False, inputs=inputs)
         return loaded.scored.keys, loaded.copies.candidates, loaded.scored.fractions, loaded.bareme
 
     def save_bareme(self, principal: Principal, epreuve: str, changes: object, regrade: bool = True) -> dict:

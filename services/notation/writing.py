@@ -172,7 +172,7 @@ class GradeWriter:
         picks = {0, len(rendered) - 1} | set(random.Random(len(rendered)).sample(range(len(rendered)),
                                                                                  min(SAMPLE, len(rendered)))) \
             if rendered else set()
-        text = "".join(scores[:-1]) + "".join(line for k in sorted(picks) for line in rendered[k][1])
+        text = "".join(scores) + "".join(line for k in sorted(picks) for line in rendered[k][1])
         data = triple_graph()
         for q in ox.parse(text.encode(), ox.RdfFormat.N_QUADS):
             data.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))
@@ -216,7 +216,7 @@ def grade_context(names: ExamNames, sheet: Sheet, keys: list[str], max_total: fl
     exam, number = sheet.exam_key, sheet.number
     return GradeContext(sheet.iri, names.grade(exam, number, ""), names.grades_graph(exam, number, ""), keys,
                         [sheet.question(k).iri for k in keys], max_total, generated,
-                        names.question_score(exam, number, "", "")[:-1], names.question_scores_graph(exam, number))
+                        names.question_scores_prefix(exam, number), names.question_scores_graph(exam, number))
 
 
 def _texts(computed: Computed, fractions: np.ndarray) -> tuple:
