@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import socket
+import subprocess
 import statistics
 import threading
 import time
@@ -86,3 +87,13 @@ def served(app):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a server process: terminate it, and kill it if it has not exited within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -12,7 +12,7 @@ import time
 
 import httpx
 
-from bench.common import OUT, arguments, free_port, loaded_platform, percentiles
+from bench.common import OUT, arguments, free_port, loaded_platform, percentiles, stop
 from services.lists.library import ListLibrary
 from services.studio.items import Caller, Studio
 from services.studio.model import Item
@@ -68,8 +68,7 @@ class Server:
         raise RuntimeError("the server did not start")
 
     def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        self.process.wait(30)
+        stop(self.process, 30)
         self.log.close()
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import OUT, free_port, percentiles
+from bench.common import OUT, free_port, percentiles, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-queries-throughput-admin-token-0123456789"
@@ -184,11 +184,7 @@ def main() -> None:
             print(f"lowest {min(rates):.1f} req/s, median {statistics.median(rates):.1f} req/s "
                   f"(goal ≥ 50); load average now {os.getloadavg()[0]:.1f}")
     finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, 30)
 
 
 if __name__ == "__main__":

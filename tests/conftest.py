@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from rdflib import Graph
 
 from api.app import create_app
+from bench.common import stop
 from services.synthetic import Scale
 from services import dataset
 from services.platform import Platform
@@ -147,11 +148,7 @@ def oxigraph_serve(location: Path):
     try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.fixture(scope="session")

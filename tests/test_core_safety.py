@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from bench.common import stop
 from tests.conftest import ADMIN_TOKEN, free_port, make_settings
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -138,8 +139,7 @@ def test_a_runaway_query_stops_at_the_limit_and_health_stays_fast(tmp_path):
         assert refused.status_code in (400, 401)
         assert httpx.get(f"{url}/health", timeout=5).status_code == 200 and server.poll() is None
     finally:
-        server.terminate()
-        server.wait(10)
+        stop(server)
     assert outcome["status"] == 503 and "longer than 3 s" in outcome["text"], outcome
     assert outcome["seconds"] < 4.5, "the caller was not answered at the limit"
     assert latencies and max(latencies) < 0.1, latencies
